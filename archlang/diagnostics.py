@@ -1,0 +1,150 @@
+"""Diagnostics: located errors and warnings, and the one exception that carries them.
+
+Every problem archlang finds in a spec is a `Diagnostic` with a stable code, a
+message, the span it points at, and an optional hint that shows the formula
+with the numbers. Stages collect diagnostics instead of stopping at the first;
+the API raises `ArchError` holding all of them once a stage is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from .source import Source, Span
+
+#: Every code the compiler can emit, with a short title. The docs' error
+#: catalogue is checked against this table.
+CODES: dict[str, str] = {
+    "E100": "file cannot be read",
+    "E101": "unexpected character",
+    "E102": "unexpected token",
+    "E103": "unclosed bracket",
+    "E104": "unmatched closing bracket",
+    "E105": "missing repeat count",
+    "E106": "unexpected end of file",
+    "E107": "not a text file",
+    "E108": "option without a value",
+    "E201": "unknown layer",
+    "E202": "unknown option",
+    "E203": "undefined parameter",
+    "E204": "defined twice",
+    "E205": "unknown parameter on the command line",
+    "E206": "bad parameter value",
+    "E207": "missing parameter value",
+    "E208": "statement allowed once",
+    "E301": "missing input",
+    "E302": "output size 0 or less",
+    "E303": "groups do not divide channels",
+    "E304": "maxout pieces do not divide channels",
+    "E305": "layer does not fit the input's rank",
+    "E306": "bad number",
+    "E307": "too many layers",
+    "E308": "bad option value",
+    "E309": "missing layer size",
+    "W301": "stride does not tile the input",
+    "W302": "explicit activation repeats the default",
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding: `severity` is "error" or "warning"; `span` is None only for
+    problems that have no place in the text (an unreadable file)."""
+
+    severity: str
+    code: str
+    message: str
+    span: Span | None
+    source: Source | None = None
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def line(self) -> int:
+        return self.span.line if self.span else 0
+
+    @property
+    def col(self) -> int:
+        return self.span.col if self.span else 0
+
+    def format(self) -> str:
+        """rustc-style text: `file:line:col: error[CODE]: message`, the source
+        line, a caret under the span, and the hint."""
+        where = self.source.name if self.source else "<input>"
+        if self.span:
+            where += f":{self.span.line}:{self.span.col}"
+        lines = [f"{where}: {self.severity}[{self.code}]: {self.message}"]
+        if self.span and self.source:
+            lines += _excerpt(self.source, self.span)
+        if self.hint:
+            lines.append(f"  = hint: {self.hint}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "line": self.line,
+            "col": self.col,
+        }
+
+
+def _excerpt(source: Source, span: Span) -> list[str]:
+    """The numbered source line and a caret line under the span."""
+    text = source.line_text(span.line).expandtabs(1)
+    number = str(span.line)
+    gutter = " " * len(number)
+    width = max(1, min(span.width, len(text) - span.col + 1))
+    return [
+        f" {number} | {text}",
+        f" {gutter} | {' ' * (span.col - 1)}{'^' * width}",
+    ]
+
+
+class ArchError(Exception):
+    """Raised by the API when a spec has errors; `diagnostics` holds all of
+    them (warnings included), in source order."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=_order)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    name = diagnostic.source.name if diagnostic.source else ""
+    return (name, diagnostic.line, diagnostic.col)
+
+
+class Collector:
+    """Gathers diagnostics for one source while a stage runs."""
+
+    def __init__(self, source: Source | None):
+        self.source = source
+        self.items: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self._add("error", code, message, span, hint)
+
+    def warning(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self._add("warning", code, message, span, hint)
+
+    def _add(self, severity: str, code: str, message: str, span: Span | None, hint: str | None) -> None:
+        assert code in CODES, code
+        self.items.append(Diagnostic(severity, code, message, span, self.source, hint))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+    def raise_if_errors(self) -> None:
+        if self.has_errors:
+            raise ArchError(self.items)

@@ -1,0 +1,71 @@
+"""Report: a checked network as text a person reads at a glance.
+
+The per-layer table of `archc check`: aligned columns, thousands separators,
+shapes as C@HxW, receptive fields as size/jump; then the totals, with MACs and
+FLOPs told apart. JSON output is `CheckedNetwork.to_json`; this module is the
+human side.
+"""
+
+from __future__ import annotations
+
+from .check import CheckedNetwork, Row
+from .layers import fmt_shape
+
+HEADERS = ("name", "layer", "output", "params", "MACs", "memory", "rf/jump", "line")
+RIGHT = {"params", "MACs", "memory", "line"}
+
+
+def _rf(row: Row) -> str:
+    if row.rf is None:
+        return "-"
+    size, jump = row.rf
+    as_text = (lambda v: str(v[0]) if len(set(v)) == 1 else "x".join(map(str, v)))
+    return f"{as_text(size)}/{as_text(jump)}"
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    layer = row.layer
+    return (
+        row.name,
+        layer.display,
+        fmt_shape(layer.out_shape),
+        f"{layer.params:,}",
+        f"{layer.macs:,}",
+        f"{layer.elements:,}",
+        _rf(row),
+        str(layer.span.line),
+    )
+
+
+def table(network: CheckedNetwork) -> str:
+    """The per-layer table, headed by the input and closed by the totals."""
+    rows = [HEADERS, ("", "input", fmt_shape(network.input), "", "", f"{_volume(network.input):,}", "1/1", "")]
+    rows += [_cells(row) for row in network.rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
+    lines = [f"network {network.name} ({network.source.name})"]
+    for r in rows:
+        cells = [c.rjust(w) if HEADERS[i] in RIGHT else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(2, "  ".join("-" * w for w in widths))
+    return "\n".join(lines + [""] + totals(network))
+
+
+def _volume(shape: tuple[int, ...] | None) -> int:
+    result = 1
+    for n in shape or ():
+        result *= n
+    return result
+
+
+def _mib(values: int) -> str:
+    return f"{values * 4 / 2**20:,.1f} MiB"
+
+
+def totals(network: CheckedNetwork) -> list[str]:
+    params, macs, memory = network.params, network.macs, network.activation_elements
+    return [
+        f"output      {fmt_shape(network.output)}",
+        f"params      {params:,} ({_mib(params)} at fp32)",
+        f"MACs        {macs:,} multiply-accumulates ({macs / 1e9:,.2f} G); FLOPs = 2 x MACs = {2 * macs:,}",
+        f"activations {memory:,} values per example ({_mib(memory)} at fp32)",
+    ]

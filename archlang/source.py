@@ -1,0 +1,62 @@
+"""Source text and spans: where every token, node and diagnostic comes from.
+
+A `Source` is one spec (a file or a string handed to the API); a `Span` is a
+range inside it with 1-based line and column numbers, the way editors and
+compilers print them. Spans never take part in equality: two IR nodes that say
+the same thing are equal wherever they were written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Files larger than this are refused before parsing (override with `max_bytes`).
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of source text: 1-based `line`/`col` of its first character,
+    `end_line`/`end_col` just past its last, and character offsets."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    start: int = 0
+    end: int = 0
+
+    @property
+    def width(self) -> int:
+        """Columns to underline on the first line (at least one)."""
+        if self.end_line != self.line:
+            return 1
+        return max(1, self.end_col - self.col)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A spec's text and the name it is reported under (a path or `<string>`)."""
+
+    name: str
+    text: str = field(repr=False)
+    path: Path | None = field(default=None, compare=False, repr=False)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def span_at(self, offset: int) -> Span:
+        """The one-character span at a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = self.text.count("\n", 0, offset) + 1
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return Span(line, col, line, col + 1, offset, offset + 1)
+
+    @property
+    def end_span(self) -> Span:
+        """Where the text ends: the place to point at for 'unexpected end'."""
+        trimmed = len(self.text.rstrip())
+        return self.span_at(max(0, trimmed - 1) if trimmed else 0)

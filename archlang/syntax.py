@@ -1,0 +1,328 @@
+"""Syntax: source text to IR. The only module that imports lark.
+
+The grammar lives in `grammars/archlang.lark` and ships inside the package. We
+parse with Lark's LALR parser (cached between runs, so `archc check` starts
+fast), fold line breaks that merely continue a line in a small post-lexer, and
+turn the tree into `ir` dataclasses with a Transformer that reads positions
+from `meta`. Parse errors become located diagnostics with names for the common
+mistakes (an unclosed bracket, a missing repeat count); Lark types never leave
+this module.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Iterator
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from . import ir
+from .diagnostics import ArchError, Collector
+from .source import Source, Span
+
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = {v: k for k, v in OPENERS.items()}
+# A line break right after these continues the line.
+OPEN_LINE = {",", "->", "→", "(", "[", "{", "|"}
+
+
+class _FoldLineBreaks:
+    """Post-lexer: drop line breaks that only continue a line and fold runs of
+    them into one. It never looks ahead: the contextual lexer lexes each token
+    in the parser state the previous one left."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        previous = "\n"
+        for token in stream:
+            is_break = token.type == "_NL"
+            if is_break and (previous == "\n" or previous in OPEN_LINE):
+                continue
+            previous = "\n" if is_break else token.value
+            yield token
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resources.files("archlang.grammars").joinpath("archlang.lark").read_text("utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        postlex=_FoldLineBreaks(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
+
+
+def _span(meta: object) -> Span:
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)  # type: ignore[attr-defined]
+
+
+def _token_span(token: Token) -> Span:
+    return Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+
+
+@v_args(meta=True)
+class _ToIR(Transformer):
+    """Lark tree -> ir nodes. One method per grammar rule."""
+
+    # ---- expressions
+    def int_(self, meta, children):
+        return ir.Number(int(children[0]), _token_span(children[0]))
+
+    def float_(self, meta, children):
+        return ir.Number(float(children[0]), _token_span(children[0]))
+
+    def true(self, meta, children):
+        return ir.Number(True, _span(meta))
+
+    def false(self, meta, children):
+        return ir.Number(False, _span(meta))
+
+    def name(self, meta, children):
+        return ir.Name(str(children[0]), _token_span(children[0]))
+
+    def neg(self, meta, children):
+        return ir.Unary("-", children[0], _span(meta))
+
+    def not_(self, meta, children):
+        return ir.Unary("not", children[0], _span(meta))
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return ir.Binary(str(op), left, right, _span(meta))
+
+    def _binary(op: str):  # type: ignore[misc]
+        def build(self, meta, children):
+            left, right = children
+            return ir.Binary(op, left, right, _span(meta))
+
+        return build
+
+    add, sub, mul, div = _binary("+"), _binary("-"), _binary("*"), _binary("/")
+    floordiv, mod, and_, or_ = _binary("//"), _binary("%"), _binary("and"), _binary("or")
+
+    def activation(self, meta, children):
+        name, arguments = children
+        args = tuple(a for a in arguments if not isinstance(a, ir.Option))
+        return ir.Activation(str(name), args, _span(meta))
+
+    # ---- calls and structure
+    def arguments(self, meta, children):
+        return list(children)
+
+    def option(self, meta, children):
+        key, value = children
+        return ir.Option(str(key), value, _span(meta))
+
+    def count(self, meta, children):
+        return ("count", children[0])
+
+    def stride(self, meta, children):
+        return ("stride", children[0])
+
+    def call(self, meta, children):
+        name, *rest = children
+        fields: dict[str, object] = {"args": (), "kwargs": (), "options": []}
+        for part in rest:
+            if isinstance(part, list):
+                fields["args"] = tuple(a for a in part if not isinstance(a, ir.Option))
+                fields["kwargs"] = tuple(a for a in part if isinstance(a, ir.Option))
+            elif isinstance(part, tuple):
+                fields[part[0]] = part[1]
+            else:
+                fields["options"].append(part)  # type: ignore[union-attr]
+        fields["options"] = tuple(fields["options"])  # type: ignore[arg-type]
+        return ir.Call(str(name), span=_span(meta), **fields)  # type: ignore[arg-type]
+
+    def group(self, meta, children):
+        return children[0]
+
+    def body(self, meta, children):
+        return ir.Seq(tuple(children), span=_span(meta))
+
+    line = body
+
+    def labelled(self, meta, children):
+        label, node = children
+        return _relabel(node, str(label), _span(meta))
+
+    def repeat(self, meta, children):
+        body, count = children
+        return ir.Repeat(body, count, _span(meta))
+
+    def cond(self, meta, children):
+        body, test = children
+        return ir.Cond(body, test, _span(meta))
+
+    # ---- statements
+    def param(self, meta, children):
+        default = children[1] if len(children) > 1 else None
+        return ir.Param(str(children[0]), default, _span(meta))
+
+    def param_list(self, meta, children):
+        return tuple(children)
+
+    def network(self, meta, children):
+        params = children[1] if len(children) > 1 else ()
+        return ir.NetworkDecl(str(children[0]), params, _span(meta))
+
+    def input_stmt(self, meta, children):
+        text = str(children[0])
+        channels, _, rest = text.partition("@")
+        dims = (int(channels),) + tuple(int(d) for d in rest.split("x") if rest)
+        return ir.InputDecl(dims, _span(meta))
+
+    def act_stmt(self, meta, children):
+        return ir.Default((), (ir.Option("act", children[0], _span(meta)),), "act", _span(meta))
+
+    def pad_stmt(self, meta, children):
+        return ir.Default((), (ir.Option("pad", children[0], _span(meta)),), "pad", _span(meta))
+
+    def default_stmt(self, meta, children):
+        kinds = tuple(str(c) for c in children if isinstance(c, Token))
+        options = tuple(c for c in children if isinstance(c, ir.Option))
+        return ir.Default(kinds, options, "default", _span(meta))
+
+    def def_stmt(self, meta, children):
+        name, params, body = children
+        return ir.Def(str(name), params, body, _span(meta))
+
+    def import_stmt(self, meta, children):
+        return ir.Import(str(children[0])[1:-1], _span(meta))
+
+
+def _relabel(node: ir.Node, label: str, span: Span) -> ir.Node:
+    if isinstance(node, ir.Call):
+        return ir.Call(node.name, node.args, node.kwargs, node.count, node.stride, node.options, label, span)
+    return ir.Seq(node.items, label, span)  # type: ignore[union-attr]
+
+
+def _module(source: Source, statements: list[object]) -> ir.Module:
+    """Sort a file's statements by kind; join its lines of layers into one body."""
+    by_kind: dict[type, list[object]] = {}
+    items: list[ir.Node] = []
+    for statement in statements:
+        if isinstance(statement, ir.Seq):
+            items.extend(statement.items)
+        else:
+            by_kind.setdefault(type(statement), []).append(statement)
+    span = items[0].span if items else Span(1, 1, 1, 1)
+    return ir.Module(
+        source=source,
+        networks=tuple(by_kind.get(ir.NetworkDecl, ())),  # type: ignore[arg-type]
+        inputs=tuple(by_kind.get(ir.InputDecl, ())),  # type: ignore[arg-type]
+        defaults=tuple(by_kind.get(ir.Default, ())),  # type: ignore[arg-type]
+        defs=tuple(by_kind.get(ir.Def, ())),  # type: ignore[arg-type]
+        imports=tuple(by_kind.get(ir.Import, ())),  # type: ignore[arg-type]
+        body=ir.Seq(tuple(items), span=span),
+    )
+
+
+# ---- errors -------------------------------------------------------------------
+
+
+def _check_text(source: Source, out: Collector) -> bool:
+    """Refuse what is not text before Lark sees it."""
+    text = source.text
+    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or ch == "\ufffd"), None)
+    if bad is not None:
+        out.error("E107", "this is not a text file (it holds a NUL or undecodable byte)", source.span_at(bad))
+        return False
+    return True
+
+
+def _check_brackets(source: Source, out: Collector) -> bool:
+    """Match brackets first: 'unclosed [' at the bracket beats 'unexpected end'."""
+    stack: list[tuple[str, int]] = []
+    text = source.text
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif ch == '"':
+            end = text.find('"', i + 1)
+            i = end if end >= 0 else len(text)
+        elif ch in OPENERS:
+            stack.append((ch, i))
+        elif ch in CLOSERS:
+            if not stack or stack[-1][0] != CLOSERS[ch]:
+                _unmatched(source, out, ch, i, stack)
+                return False
+            stack.pop()
+        i += 1
+    for ch, offset in stack[:1]:
+        out.error("E103", f"'{ch}' is never closed", source.span_at(offset), f"add '{OPENERS[ch]}' where the group ends")
+    return not stack
+
+
+def _unmatched(source: Source, out: Collector, ch: str, offset: int, stack: list[tuple[str, int]]) -> None:
+    if stack:
+        opener, at = stack[-1]
+        where = source.span_at(at)
+        hint = f"'{opener}' at line {where.line}, column {where.col} is closed by '{OPENERS[opener]}'"
+        out.error("E104", f"'{ch}' does not match the open '{opener}'", source.span_at(offset), hint)
+    else:
+        out.error("E104", f"'{ch}' closes nothing", source.span_at(offset), "remove it, or open the group before")
+
+
+def _describe(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    if token.type == "_NL":
+        return "a line break"
+    return f"'{token.value}'"
+
+
+def _expected(expected: set[str]) -> str:
+    names = {
+        "NAME": "a name", "INT": "a number", "FLOAT": "a number", "SHAPE": "a shape such as 3@224x224",
+        "STRING": 'a quoted path', "LSQB": "'['", "LPAR": "'('", "RPAR": "')'", "RSQB": "']'",
+        "EQUAL": "'='", "COMMA": "','", "STAR": "'*'", "_NL": "a line break",
+    }
+    words = sorted({names.get(e, "") for e in expected} - {""})
+    return ", ".join(words[:5]) if words else "something else"
+
+
+def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector) -> None:
+    if isinstance(error, UnexpectedCharacters):
+        char = source.text[error.pos_in_stream]
+        out.error("E101", f"unexpected character {char!r}", source.span_at(error.pos_in_stream))
+        return
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    span = source.end_span if token.type == "$END" else _token_span(token)
+    before = source.text[: span.start].rstrip(" \t")
+    previous = source.span_at(len(before) - 1)
+    if before.endswith("*"):
+        out.error("E105", "'*' needs a repeat count", previous, "write the count after '*', as in [conv3-64]*2")
+    elif before.endswith("=") and not before.endswith("=="):
+        out.error("E108", "option has no value", previous, "write key=value, as in p=1")
+    elif "EQUAL" in error.expected and token.type != "_NL":
+        hint = "an option is written key=value; two layers need ',' or '->' between them"
+        out.error("E102", f"unexpected {_describe(token)}", span, hint)
+    elif token.type == "$END":
+        out.error("E106", "the file ends in the middle of a statement", span)
+    else:
+        out.error("E102", f"unexpected {_describe(token)}", span, f"expected {_expected(error.expected)}")
+
+
+def parse(source: Source) -> ir.Module:
+    """Parse one source into an `ir.Module`; raise `ArchError` on syntax errors."""
+    out = Collector(source)
+    if not (_check_text(source, out) and _check_brackets(source, out)):
+        out.raise_if_errors()
+    try:
+        tree = _parser().parse(source.text)
+    except UnexpectedInput as error:
+        _report_parse_error(source, error, out)
+        raise ArchError(out.items) from None
+    return _module(source, _ToIR().transform(tree).children)

@@ -1,0 +1,1 @@
+"""The archlang grammar (`archlang.lark`), installed as the package `archlang.grammars`."""
