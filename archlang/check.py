@@ -466,10 +466,10 @@ class Checker:
             if value is None:
                 continue
             if slot is None:
-                self.out.error("E202", f"{kind.name} takes no {what}", call.span)
+                self.out.error("E202", f"{kind.name} does not take {what}", call.span)
                 ok = False
             else:
-                given[slot] = (value, call.span, literal)
+                given[slot] = (value, call.span if literal else value.span, literal)
         if len(call.args) > len(kind.positional):
             self.out.error("E202", f"{kind.name} takes at most {len(kind.positional)} positional "
                            f"argument{'s' * (len(kind.positional) != 1)}, got {len(call.args)}", call.span)

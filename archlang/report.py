@@ -61,11 +61,19 @@ def _mib(values: int) -> str:
     return f"{values * 4 / 2**20:,.1f} MiB"
 
 
+def _short(count: int) -> str:
+    """1.64 M, 15.47 G: the size of a count at a glance."""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if count >= scale:
+            return f"{count / scale:,.2f} {unit}"
+    return str(count)
+
+
 def totals(network: CheckedNetwork) -> list[str]:
     params, macs, memory = network.params, network.macs, network.activation_elements
     return [
         f"output      {fmt_shape(network.output)}",
         f"params      {params:,} ({_mib(params)} at fp32)",
-        f"MACs        {macs:,} multiply-accumulates ({macs / 1e9:,.2f} G); FLOPs = 2 x MACs = {2 * macs:,}",
+        f"MACs        {macs:,} multiply-accumulates ({_short(macs)}); FLOPs = 2 x MACs = {2 * macs:,}",
         f"activations {memory:,} values per example ({_mib(memory)} at fp32)",
     ]

@@ -292,6 +292,12 @@ def _expected(expected: set[str]) -> str:
     return ", ".join(words[:5]) if words else "something else"
 
 
+def _code_before(text: str) -> str:
+    """The text before a bad token, less a trailing comment and blanks."""
+    head, newline, last = text.rpartition("\n")
+    return (head + newline + last.partition("#")[0]).rstrip(" \t\r")
+
+
 def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector) -> None:
     if isinstance(error, UnexpectedCharacters):
         char = source.text[error.pos_in_stream]
@@ -300,7 +306,8 @@ def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector) 
     assert isinstance(error, UnexpectedToken)
     token = error.token
     span = source.end_span if token.type == "$END" else _token_span(token)
-    before = source.text[: span.start].rstrip(" \t")
+    # At the end of the file `span` is the last character, which comes before the token.
+    before = _code_before(source.text[: span.end if token.type == "$END" else span.start])
     previous = source.span_at(len(before) - 1)
     if before.endswith("*"):
         out.error("E105", "'*' needs a repeat count", previous, "write the count after '*', as in [conv3-64]*2")
