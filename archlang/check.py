@@ -19,11 +19,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from . import ir, layers, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
 from .layers import Kind, RuleError, Shape, fmt_shape
+from .scope import Scope, build_scope
 from .source import MAX_SOURCE_BYTES, Source, Span
 
 #: Default cap on the number of layers a spec may expand to.
@@ -51,6 +52,7 @@ class Layer:
     act: tuple[Kind, Mapping[str, Any]] | None = None
     label: str | None = None
     implied: bool = False
+    origin: str | None = None  # the file it was written in, when not the network's own (a block's)
 
     @property
     def op(self) -> str:
@@ -79,20 +81,27 @@ class Layer:
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Row:
-    """A layer in the flat listing: its name and receptive field (size and
-    jump, per spatial dimension; None once the input has been flattened)."""
+    """A layer in the flat listing: its name, its receptive field (size and
+    jump per spatial dimension; None once the input has been flattened) and
+    its depth (0 on the main path, +1 inside each branch)."""
 
     name: str
     layer: Layer
     rf: tuple[tuple[int, ...], tuple[int, ...]] | None
+    depth: int = 0
 
 
 @dataclass(frozen=True, eq=False)
 class Group:
-    """A checked sequence: the IR node and the checked items."""
+    """A checked sequence: the IR node and the checked items (a layer that
+    implies a flatten is a Group of the two, with the call as its node)."""
 
-    node: ir.Seq
+    node: Any
     items: tuple[Any, ...]
+
+    @property
+    def children(self) -> tuple[Any, ...]:
+        return self.items
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +112,10 @@ class Repeated:
     node: ir.Repeat
     iterations: tuple[Any, ...]
 
+    @property
+    def children(self) -> tuple[Any, ...]:
+        return self.iterations
+
 
 @dataclass(frozen=True, eq=False)
 class Optional:
@@ -110,6 +123,60 @@ class Optional:
 
     node: ir.Cond
     body: Any
+
+    @property
+    def children(self) -> tuple[Any, ...]:
+        return (self.body,)
+
+
+@dataclass(frozen=True, eq=False)
+class Branch:
+    """A checked concat: one checked sequence per path, and the join layer
+    (kind concat) that holds the combined shape."""
+
+    node: ir.Concat
+    paths: tuple[Group, ...]
+    join: Layer
+
+    @property
+    def parts(self) -> tuple[Any, ...]:
+        return self.paths
+
+
+@dataclass(frozen=True, eq=False)
+class Sum:
+    """A checked residual: the body, the shortcut (None for an identity, else
+    a 1x1 projection conv or an option-A zeropad layer) and the join layer
+    (kind add) that carries the activation after the sum."""
+
+    node: ir.Residual
+    body: Group
+    shortcut: Layer | None
+    join: Layer
+
+    @property
+    def parts(self) -> tuple[Any, ...]:
+        return (self.body,) if self.shortcut is None else (self.body, self.shortcut)
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """A checked block call: the call, the definition, the arguments bound to
+    its parameters, and the checked body."""
+
+    call: ir.Call
+    definition: ir.Def
+    args: dict[str, Any]
+    body: Any
+
+
+@dataclass(frozen=True, eq=False)
+class Aside:
+    """A checked side output: its body and the shape it ends in."""
+
+    node: ir.Side
+    body: Group
+    out: Shape | None
 
 
 @dataclass(eq=False)
@@ -127,6 +194,7 @@ class CheckedNetwork:
     diagnostics: list[Diagnostic]
     source: Source
     module: ir.Module = field(repr=False)
+    side_outputs: tuple[Shape, ...] = ()
 
     @property
     def layers(self) -> list[Row]:
@@ -153,11 +221,18 @@ class CheckedNetwork:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if not d.is_error]
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a checked network as its diagram (the plain repr without Graphviz)."""
+        from .render import svg_or_none  # a later stage, imported only when a notebook asks
+
+        return svg_or_none(self)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "network": self.name,
             "input": list(self.input or ()),
             "output": list(self.output or ()),
+            "side_outputs": [list(shape) for shape in self.side_outputs],
             "params": self.params,
             "macs": self.macs,
             "flops": self.flops,
@@ -170,10 +245,12 @@ def _row_json(row: Row) -> dict[str, Any]:
     layer = row.layer
     return {
         "name": row.name,
+        "depth": row.depth,
         "op": layer.op,
         "kind": layer.kind.name,
         "act": layer.act_name,
         "bn": bool(layer.opts.get("bn")),
+        "file": layer.origin,
         "line": layer.span.line,
         "col": layer.span.col,
         "in": list(layer.in_shape),
@@ -318,12 +395,29 @@ class Checker:
         self.module = module
         self.out = Collector(module.source)
         self.max_layers = max_layers
-        self.rows: list[Layer] = []
-        self.resolved: dict[int, Resolved | None] = {}
-        self.weighty: dict[int, bool] = {}
+        self.resolved: dict[tuple[int, int, tuple[Any, ...]], Resolved | None] = {}
+        self.weighty: dict[tuple[int, int], bool] = {}
+        self.stack: list[str] = []
+        self.side_outputs: list[Shape] = []
         self.name = self._network_name()
         self.env = self._parameters(overrides)
-        self.defaults = self._defaults()
+        self.scope, imported = build_scope(module)
+        self.out.items += imported
+        self.root = self.scope
+        self.scope_defaults: dict[int, list[DefaultRule]] = {}
+        self.defaults_of(self.scope)
+
+    def defaults_of(self, scope: Scope) -> list[DefaultRule]:
+        """A file's defaults, worked out once; the network's own file sees
+        its parameters, a library file none."""
+        key = id(scope)
+        if key not in self.scope_defaults:
+            env = self.env if scope is self.root else {}
+            saved = self.out.source
+            self.out.source = scope.source
+            self.scope_defaults[key] = self._defaults(scope.module, env)
+            self.out.source = saved
+        return self.scope_defaults[key]
 
     # ---- declarations
     def _network_name(self) -> str:
@@ -368,10 +462,10 @@ class Checker:
             return default
         return value
 
-    def _defaults(self) -> list[DefaultRule]:
+    def _defaults(self, module: ir.Module, env: Mapping[str, Any]) -> list[DefaultRule]:
         rules: list[DefaultRule] = []
         seen: dict[tuple[frozenset[str], str], Span] = {}
-        for statement in self.module.defaults:
+        for statement in module.defaults:
             kinds = frozenset(self._kind_names(statement))
             for option in statement.options:
                 spec = self._default_key(option, kinds)
@@ -384,7 +478,7 @@ class Checker:
                                    f"first set at line {first.line}")
                     continue
                 seen[(kinds, key)] = option.span
-                value = self._eval(option.value, self.env, symbols=spec.symbolic)
+                value = self._eval(option.value, env, symbols=spec.symbolic)
                 rules.append(DefaultRule(kinds, key, value, option.span))
         return rules
 
@@ -417,7 +511,7 @@ class Checker:
 
     # ---- resolving a call to a kind and options
     def resolve(self, call: ir.Call) -> Resolved | None:
-        key = id(call)
+        key = (id(call), id(self.scope), tuple(self.env.items()))
         if key not in self.resolved:
             self.resolved[key] = self._resolve(call)
         return self.resolved[key]
@@ -446,13 +540,17 @@ class Checker:
         if match and (kind := layers.lookup(match.group(1))) is not None and kind.size:
             sizes = tuple(int(s) for s in match.group(2).split("x"))
             return kind, sizes
+        span = Span(call.span.line, call.span.col, call.span.line, call.span.col + len(call.name),
+                    call.span.start, call.span.start + len(call.name))
+        if call.args or call.kwargs:
+            hint = suggest(call.name, self.scope.blocks) or suggest(call.name.lower(), layers.BY_NAME)
+            self.out.error("E211", f"undefined block '{call.name}'", span, hint or _blocks_hint(self.scope))
+            return None, None
         head = match.group(1).lower() if match else call.name.lower()
         hint = suggest(head, layers.BY_NAME)
         if hint and match:
             hint = hint.replace("'?", f"{match.group(2)}'?")
-        span = Span(call.span.line, call.span.col, call.span.line, call.span.col + len(call.name),
-                    call.span.start, call.span.start + len(call.name))
-        self.out.error("E201", f"unknown layer '{call.name}'", span, hint)
+        self.out.error("E201", f"unknown layer '{call.name}'", span, hint or suggest(call.name, self.scope.blocks))
         return None, None
 
     def _given(self, call: ir.Call, kind: Kind, size: Any) -> dict[str, tuple[Any, Span, bool]] | None:
@@ -502,7 +600,8 @@ class Checker:
             if value is None:
                 return False
         else:
-            rule = next((r for r in reversed(self.defaults) if r.key == option.name and r.applies(kind)), None)
+            rule = next((r for r in reversed(self.defaults_of(self.scope))
+                         if r.key == option.name and r.applies(kind)), None)
             if rule is None:
                 if option.required:
                     self.out.error("E309", _missing(kind, option), call.span, _missing_hint(kind, option))
@@ -537,6 +636,12 @@ class Checker:
         return kind, {o.name: o.convert(given.get(o.name, o.default), f"{kind.name}'s {o.name}") for o in kind.options}
 
 
+def _blocks_hint(scope: Scope) -> str:
+    if scope.blocks:
+        return f"the blocks here are: {', '.join(sorted(scope.blocks))}"
+    return "define it with def NAME(params) = ..., or import a file that does"
+
+
 def _missing(kind: Kind, option: layers.Option) -> str:
     if option.name == kind.count:
         return f"{kind.name} needs its {option.help or option.name}"
@@ -565,18 +670,17 @@ def _kind_of(value: Any) -> str:
 
 
 class Walker(Checker):
-    """Runs the shape rules through the body, building rows and the tree."""
+    """Runs the shape rules through the body, building the checked tree."""
 
     def run(self) -> CheckedNetwork:
         module = self.module
         shape = self._input()
         tree = None
-        if not self.out.has_errors or shape is not None:
-            if self._within_cap(module.body):
-                tree, shape = self.seq(module.body, shape, tail=True)
-        rows = _rows(self.rows)
-        return CheckedNetwork(self.name, self.env, self._declared_input(), shape if self.rows else None,
-                              rows, tree, self.out.items, module.source, module)
+        if shape is not None and self._within_cap(module.body):
+            tree, shape = self.seq(module.body, shape, tail=True)
+        rows = _rows(tree) if tree is not None else []
+        return CheckedNetwork(self.name, self.env, self._declared_input(), shape if rows else None,
+                              rows, tree, self.out.items, module.source, module, tuple(self.side_outputs))
 
     def _declared_input(self) -> Shape | None:
         inputs = self.module.inputs
@@ -608,42 +712,66 @@ class Walker(Checker):
     # ---- the layer cap
     def _within_cap(self, body: ir.Seq) -> bool:
         try:
-            self._count(body)
+            self._count(body, self.env, self.scope, ())
         except _TooMany as too_many:
             node, total = too_many.args
-            self.out.error("E307", f"this expands to {total:,} layers, more than the limit of "
-                           f"{self.max_layers:,}", node.span,
-                           "shrink the repeat count, or raise the limit (--max-layers, max_layers=)")
+            self._too_many(node, total)
             return False
         return True
 
-    def _count(self, node: ir.Node) -> int:
+    def _too_many(self, node: Any, total: int) -> None:
+        self.out.error("E307", f"this expands to {total:,} layers, more than the limit of "
+                       f"{self.max_layers:,}", node.span,
+                       "shrink the repeat count, or raise the limit (--max-layers, max_layers=)")
+
+    def _count(self, node: ir.Node, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
         """Layers a node expands to (an upper bound), refusing at once past the cap."""
         if isinstance(node, ir.Call):
-            return 2  # a layer, plus the flatten an fc may imply
-        if isinstance(node, ir.Seq):
-            total = 0
-            for item in node.items:
-                total += self._count(item)
-                if total > 2 * self.max_layers:
-                    raise _TooMany(node, total // 2)
-            return total
-        if isinstance(node, ir.Cond):
-            return self._count(node.body)
-        times = evaluate_quietly(node.count, self.env)
-        total = self._count(node.body) * (times if isinstance(times, int) and times > 0 else 1)
+            return self._count_call(node, env, scope, stack)
+        if isinstance(node, ir.Repeat):
+            times = evaluate_quietly(node.count, env)
+            total = self._count(node.body, env, scope, stack) * (times if isinstance(times, int) and times > 0 else 1)
+        else:
+            # Counted twice like a call: a concat adds its join, a residual its add
+            # and perhaps a projection (conv + bn); a plain group adds no layer.
+            joins = {ir.Concat: 1, ir.Residual: 3}.get(type(node), 0)
+            total = 2 * joins + sum(self._count(part, env, scope, stack) for part in _parts(node))
         if total > 2 * self.max_layers:
             raise _TooMany(node, total // 2)
         return total
 
+    def _count_call(self, call: ir.Call, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
+        if call.name not in scope.blocks or call.name in stack:
+            return 2  # a layer, plus the flatten an fc may imply
+        definition, home = scope.blocks[call.name]
+        inner = self._bind_quietly(call, definition, env)
+        return 1 + self._count(definition.body, inner, home, stack + (call.name,))
+
+    def _bind_quietly(self, call: ir.Call, definition: ir.Def, env: Mapping[str, Any]) -> dict[str, Any]:
+        given = {p.name: evaluate_quietly(a, env) for p, a in zip(definition.params, call.args)}
+        given.update({o.key: evaluate_quietly(o.value, env) for o in (*call.kwargs, *call.options)})
+        inner: dict[str, Any] = {}
+        for param in definition.params:
+            default = evaluate_quietly(param.default, inner) if param.default is not None else None
+            inner[param.name] = given.get(param.name, default)
+        return inner
+
     # ---- structure
     def node(self, node: ir.Node, x: Shape | None, tail: bool, act_follows: bool) -> tuple[Any, Shape | None]:
         if isinstance(node, ir.Call):
+            if node.name in self.scope.blocks:
+                return self.block(node, x, tail, act_follows)
             return self.call(node, x, tail, act_follows)
         if isinstance(node, ir.Seq):
             return self.seq(node, x, tail)
         if isinstance(node, ir.Repeat):
             return self.repeat(node, x, tail)
+        if isinstance(node, ir.Concat):
+            return self.concat(node, x)
+        if isinstance(node, ir.Residual):
+            return self.residual(node, x, tail, act_follows)
+        if isinstance(node, ir.Side):
+            return self.side(node, x)
         return self.cond(node, x, tail)
 
     def seq(self, node: ir.Seq, x: Shape | None, tail: bool) -> tuple[Group, Shape | None]:
@@ -671,15 +799,13 @@ class Walker(Checker):
         iterations: list[Any] = []
         while len(iterations) < times:
             last = len(iterations) == times - 1
-            start = len(self.rows)
             result, y = self.node(node.body, x, tail and last, False)
             iterations.append(result)
             if y == x and not last:
-                # The next iterations see this same input: reuse this one (all but
-                # a last one at the network's tail, where the default act is dropped).
-                same = times - len(iterations) - (1 if tail else 0)
-                self.rows.extend(self.rows[start:] * same)
-                iterations.extend([result] * same)
+                # The next iterations see this same input and give the same layers:
+                # reuse this one (all but a last one at the network's tail, where
+                # the default activation is dropped).
+                iterations.extend([result] * (times - len(iterations) - (1 if tail else 0)))
             x = y
         return Repeated(node, tuple(iterations)), x
 
@@ -693,21 +819,193 @@ class Walker(Checker):
         body, x = self.node(node.body, x, tail, False)
         return Optional(node, body), x
 
+    # ---- branches
+    def concat(self, node: ir.Concat, x: Shape | None) -> tuple[Branch | None, Shape | None]:
+        self._no_options(node.options, node.span, "a concat")
+        paths = [self.seq(path, x, tail=False) for path in node.paths]
+        outs = [y for _, y in paths]
+        if x is None or any(y is None for y in outs):
+            return None, None
+        first = outs[0]
+        for path, y in zip(node.paths, outs):
+            if len(y) != len(first) or y[1:] != first[1:]:  # type: ignore[arg-type]
+                self._concat_mismatch(node, outs)
+                return None, None
+        y = (sum(o[0] for o in outs), *first[1:])  # type: ignore[index]
+        join = Layer(layers.BY_NAME["concat"], {"paths": len(outs)}, node.span, x, y, 0, 0, None, node.label,
+                     origin=self._origin())
+        return Branch(node, tuple(r for r, _ in paths), join), y
+
+    def _concat_mismatch(self, node: ir.Concat, outs: list[Any]) -> None:
+        parts = [f"path {i + 1} ({p.span.line}:{p.span.col}) gives {fmt_shape(y)}"
+                 for i, (p, y) in enumerate(zip(node.paths, outs))]
+        self.out.error("E310", "the paths of this concat end in different sizes; only channels may differ",
+                       node.span, "; ".join(parts))
+
+    def residual(self, node: ir.Residual, x: Shape | None, tail: bool, act_follows: bool) -> tuple[Any, Shape | None]:
+        mode, act = self._residual_options(node)
+        body, y = self.seq(node.body, x, tail=True)
+        if x is None or y is None or mode is None:
+            return None, None
+        shortcut = self._shortcut(node, mode, x, y, _uses_bn(body))
+        if shortcut is False:
+            return None, None
+        if act is _DEFAULT:
+            act = None if (tail or act_follows) else self._default_act(layers.CONV, node)
+        join = Layer(layers.BY_NAME["add"], {"shortcut": mode}, node.span, x, y, 0, 0, act, node.label,
+                     origin=self._origin())
+        return Sum(node, body, shortcut, join), y
+
+    def _residual_options(self, node: ir.Residual) -> tuple[str | None, Any]:
+        mode, act = "auto", _DEFAULT
+        for option in node.options:
+            value = self._eval(option.value, self.env, symbols=True)
+            if option.key == "shortcut" and value in SHORTCUTS:
+                mode = value
+            elif option.key == "shortcut":
+                self.out.error("E308", f"shortcut must be one of {', '.join(SHORTCUTS)}, not {layers.describe(value)}",
+                               option.span, "auto: identity if shapes agree, else a projection (the paper's B)")
+                mode = None
+            elif option.key == "act":
+                act = self._act_option(value, option.span)
+            else:
+                self.out.error("E202", f"a residual has no option '{option.key}'", option.span,
+                               suggest(option.key, ("shortcut", "act")))
+        return mode, act
+
+    def _act_option(self, value: Any, span: Span) -> Any:
+        try:
+            return self._activation(value)
+        except layers.OptionError as error:
+            self.out.error(error.code, str(error), span)
+            return None
+
+    def _shortcut(self, node: ir.Residual, mode: str, x: Shape, y: Shape, bn: bool) -> Layer | None | bool:
+        """None for an identity, a layer for a projection or option A, False on a mismatch."""
+        if x == y and mode != "C":
+            return None
+        stride = _projection_stride(x, y)
+        if mode == "identity" or stride is None or (mode == "A" and y[0] < x[0]):
+            why = "no 1x1 convolution with a stride maps one onto the other"
+            if mode == "identity":
+                why = "no projection is allowed (shortcut=identity)"
+            elif mode == "A" and stride is not None:
+                why = "option A only pads channels with zeros, it cannot drop any"
+            self.out.error("E311", f"the residual body turns {fmt_shape(x)} into {fmt_shape(y)}, and {why}",
+                           node.span, "make the body keep the shape, or let archc project the shortcut (shortcut=auto)")
+            return False
+        if mode == "A":
+            opts = {"filters": y[0], "stride": stride}
+            return Layer(layers.BY_NAME["zeropad"], opts, node.span, x, y, 0, 0, label="shortcut", origin=self._origin())
+        opts = {"kernel": (1,), "filters": y[0], "stride": stride, "pad": 0, "dilation": 1, "groups": 1,
+                "bias": not bn, "bn": bn}
+        kind = layers.CONV
+        return Layer(kind, opts, node.span, x, y, kind.params(opts, x, y), kind.macs(opts, x, y),
+                     label="shortcut", origin=self._origin())
+
+    def side(self, node: ir.Side, x: Shape | None) -> tuple[Any, Shape | None]:
+        body, y = self.seq(node.body, x, tail=True)
+        if y is not None:
+            self.side_outputs.append(y)
+        return Aside(node, body, y), x
+
+    def _no_options(self, options: tuple[ir.Option, ...], span: Span, what: str) -> None:
+        for option in options:
+            self.out.error("E202", f"{what} takes no option '{option.key}'", option.span)
+
+    # ---- blocks
+    def block(self, call: ir.Call, x: Shape | None, tail: bool, act_follows: bool) -> tuple[Any, Shape | None]:
+        definition, home = self.scope.blocks[call.name]
+        if call.name in self.stack:
+            self.out.error("E213", f"block '{call.name}' calls itself", call.span,
+                           f"through {' -> '.join(self.stack[self.stack.index(call.name):] + [call.name])}")
+            return None, None
+        inner = self._bind(call, definition)
+        if inner is None:
+            return None, None
+        saved = (self.env, self.scope, self.out.source)
+        self.env, self.scope, self.out.source = inner, home, home.source
+        self.stack.append(call.name)
+        try:
+            body, y = self.node(definition.body, x, tail, act_follows)
+        finally:
+            self.stack.pop()
+            self.env, self.scope, self.out.source = saved
+        return Block(call, definition, dict(inner), body), y
+
+    def _bind(self, call: ir.Call, definition: ir.Def) -> dict[str, Any] | None:
+        """Arguments to parameters: positional, then by name; defaults in order."""
+        params = definition.params
+        names = [p.name for p in params]
+        if call.count is not None or call.stride is not None:
+            self.out.error("E212", f"block '{call.name}' takes its arguments in parentheses", call.span,
+                           f"write {call.name}({', '.join(names)})")
+            return None
+        given: dict[str, Any] = {}
+        ok = len(call.args) <= len(params)
+        if not ok:
+            self._arity(call, definition, f"takes {len(params)} argument{'s' * (len(params) != 1)}, got {len(call.args)}")
+        for param, arg in zip(params, call.args):
+            given[param.name] = self._eval(arg, self.env)
+        for option in (*call.kwargs, *call.options):
+            if option.key not in names:
+                self._arity(call, definition, f"has no parameter '{option.key}'", option.span,
+                            suggest(option.key, names))
+                ok = False
+            elif option.key in given:
+                self._arity(call, definition, f"gets '{option.key}' twice", option.span)
+                ok = False
+            else:
+                given[option.key] = self._eval(option.value, self.env)
+        return self._defaults_of(call, definition, given) if ok else None
+
+    def _defaults_of(self, call: ir.Call, definition: ir.Def, given: dict[str, Any]) -> dict[str, Any] | None:
+        inner: dict[str, Any] = {}
+        for param in definition.params:
+            if param.name in given:
+                inner[param.name] = given[param.name]
+            elif param.default is not None:
+                inner[param.name] = self._eval(param.default, inner)
+            else:
+                self._arity(call, definition, f"needs a value for '{param.name}'")
+                return None
+        if any(v is None for v in inner.values()):
+            return None
+        return inner
+
+    def _arity(self, call: ir.Call, definition: ir.Def, what: str, span: Span | None = None,
+               hint: str | None = None) -> None:
+        where = f"defined at {self.scope.blocks[call.name][1].source.name}:{definition.span.line}"
+        signature = ", ".join(p.name if p.default is None else f"{p.name}=..." for p in definition.params)
+        self.out.error("E212", f"block '{call.name}' {what}", span or call.span,
+                       hint or f"{call.name}({signature}), {where}")
+
     def has_weights(self, node: ir.Node) -> bool:
-        key = id(node)
+        key = (id(node), id(self.scope))
         if key not in self.weighty:
             self.weighty[key] = self._has_weights(node)
         return self.weighty[key]
 
     def _has_weights(self, node: ir.Node) -> bool:
         if isinstance(node, ir.Call):
+            if node.name in self.scope.blocks and node.name not in self.stack:
+                definition, home = self.scope.blocks[node.name]
+                saved, self.scope = self.scope, home
+                self.stack.append(node.name)
+                try:
+                    return self.has_weights(definition.body)
+                finally:
+                    self.stack.pop()
+                    self.scope = saved
             kind = layers.lookup(node.name) or self._kind_quietly(node.name)
             return bool(kind and kind.weighted)
-        if isinstance(node, ir.Seq):
-            return any(self.has_weights(item) for item in node.items)
         if isinstance(node, ir.Repeat):
             return evaluate_quietly(node.count, self.env) != 0 and self.has_weights(node.body)
-        return evaluate_quietly(node.test, self.env) is not False and self.has_weights(node.body)
+        if isinstance(node, ir.Cond):
+            return evaluate_quietly(node.test, self.env) is not False and self.has_weights(node.body)
+        if isinstance(node, ir.Side):
+            return False
+        return any(self.has_weights(part) for part in _parts(node))
 
     @staticmethod
     def _kind_quietly(name: str) -> Kind | None:
@@ -715,7 +1013,7 @@ class Walker(Checker):
         return layers.lookup(match.group(1)) if match else None
 
     def is_activation(self, node: ir.Node) -> bool:
-        if not isinstance(node, ir.Call):
+        if not isinstance(node, ir.Call) or node.name in self.scope.blocks:
             return False
         kind = layers.lookup(node.name)
         return kind is not None and kind.family == "act"
@@ -729,8 +1027,9 @@ class Walker(Checker):
         act = resolved.act
         if not resolved.act_given and kind.weighted:
             act = None if (tail or act_follows) else self._default_act(kind, call)
-        if kind is layers.FC and len(x) > 1:
-            x = self._flatten(call, x)
+        flatten = None
+        if kind.name == "fc" and len(x) > 1:
+            flatten, x = self._flatten(call, x)
         try:
             y = kind.shape(resolved.opts, x)
         except RuleError as error:
@@ -738,12 +1037,14 @@ class Walker(Checker):
             return None, None
         self._tiling(call, kind, resolved.opts, x)
         layer = Layer(kind, resolved.opts, call.span, x, y, kind.params(resolved.opts, x, y),
-                      kind.macs(resolved.opts, x, y), act, call.label)
-        self.rows.append(layer)
-        return layer, y
+                      kind.macs(resolved.opts, x, y), act, call.label, origin=self._origin())
+        return (Group(call, (flatten, layer)) if flatten else layer), y
 
-    def _default_act(self, kind: Kind, call: ir.Call) -> tuple[Kind, Mapping[str, Any]] | None:
-        rule = next((r for r in reversed(self.defaults) if r.key == "act" and r.applies(kind)), None)
+    def _origin(self) -> str | None:
+        return None if self.scope is self.root else self.scope.source.name
+
+    def _default_act(self, kind: Kind, node: Any) -> tuple[Kind, Mapping[str, Any]] | None:
+        rule = next((r for r in reversed(self.defaults_of(self.scope)) if r.key == "act" and r.applies(kind)), None)
         if rule is None:
             return None
         try:
@@ -751,11 +1052,10 @@ class Walker(Checker):
         except layers.OptionError:
             return None  # reported once, where the default is resolved
 
-    def _flatten(self, call: ir.Call, x: Shape) -> Shape:
+    def _flatten(self, call: ir.Call, x: Shape) -> tuple[Layer, Shape]:
         kind = layers.BY_NAME["flatten"]
         y = kind.shape({}, x)
-        self.rows.append(Layer(kind, {}, call.span, x, y, 0, 0, implied=True))
-        return y
+        return Layer(kind, {}, call.span, x, y, 0, 0, implied=True, origin=self._origin()), y
 
     def _tiling(self, call: ir.Call, kind: Kind, opts: Mapping[str, Any], x: Shape) -> None:
         """W301: a window that does not tile the input leaves real pixels unread."""
@@ -775,6 +1075,37 @@ class Walker(Checker):
             f"an input of {n - dropped[i]} or {n + w.stride[i] - dropped[i]} would tile")
 
 
+_DEFAULT = object()  # "no act= given": the file's default activation applies
+SHORTCUTS = ("auto", "A", "B", "C", "identity")
+
+
+def _parts(node: Any) -> tuple[Any, ...]:
+    """The IR children of a structural node."""
+    if isinstance(node, ir.Seq):
+        return node.items
+    if isinstance(node, ir.Concat):
+        return node.paths
+    if isinstance(node, (ir.Repeat, ir.Cond, ir.Residual, ir.Side)):
+        return (node.body,)
+    return ()
+
+
+def _projection_stride(x: Shape, y: Shape) -> int | None:
+    """The stride of a 1x1 conv that maps x's positions onto y's, if any."""
+    if len(x) != len(y):
+        return None
+    if len(x) == 1:
+        return 1
+    for stride in range(1, max(x[1:]) + 1):
+        if all((n - 1) // stride + 1 == m for n, m in zip(x[1:], y[1:])):
+            return stride
+    return None
+
+
+def _uses_bn(result: Any) -> bool:
+    return any(layer.opts.get("bn") or layer.kind.name == "batchnorm" for layer, _ in walk_layers(result))
+
+
 def _dropped(w: layers.Window, n: int, i: int) -> int:
     if w.extent(i) < w.stride[i]:
         return 0  # windows that skip pixels by design: an edge gap says nothing new
@@ -786,48 +1117,127 @@ class _TooMany(Exception):
     pass
 
 
-def evaluate_quietly(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
+def evaluate_quietly(expr: ir.Expr | None, env: Mapping[str, Any]) -> Any:
     """A value for planning (the layer cap); errors are reported by the walk."""
+    if expr is None:
+        return None
     try:
         return evaluate(expr, env)
-    except EvalError:
+    except (EvalError, TypeError, ArithmeticError):
         return None
 
 
-# ---- naming and receptive fields ----------------------------------------------------------
+# ---- walking the checked tree: rows, names, receptive fields ---------------------------------
 
 _PREFIX = {"maxpool": "pool", "batchnorm": "bn", "dropout": "drop", "leakyrelu": "lrelu"}
 
 
-def _rows(layer_list: list[Layer]) -> list[Row]:
-    names = _names(layer_list)
-    fields = _receptive_fields(layer_list)
-    return [Row(name, layer, rf) for name, layer, rf in zip(names, layer_list, fields)]
+def walk_layers(node: Any, depth: int = 0) -> Iterator[tuple[Layer, int]]:
+    """Every layer of a checked tree in order, with its nesting depth: a
+    branch's join first, then its paths one level deeper."""
+    if node is None:
+        return
+    if isinstance(node, Layer):
+        yield node, depth
+    elif isinstance(node, (Branch, Sum)):
+        yield node.join, depth
+        for part in node.parts:
+            yield from walk_layers(part, depth + 1)
+    elif isinstance(node, Block):
+        yield from walk_layers(node.body, depth)
+    elif isinstance(node, Aside):
+        yield from walk_layers(node.body, depth + 1)
+    else:
+        for child in node.children:
+            yield from walk_layers(child, depth)
 
 
-def _names(layer_list: list[Layer]) -> list[str]:
-    """VGG/Caffe-style names: conv1_1, conv1_2, pool1, ..., fc6, fc7. A stage
-    ends at each pooling layer; each fc layer starts one of its own."""
+def _rows(tree: Any) -> list[Row]:
+    fields: list[Any] = []
+    _receptive_field(tree, None, fields)
+    names = _names(tree)
+    return [Row(name, layer, rf, depth) for (layer, depth), name, rf in zip(walk_layers(tree), names, fields)]
+
+
+def _names(tree: Any) -> list[str]:
+    """Names in walk order: VGG/Caffe style at the top (conv1_1, pool1, fc6);
+    inside a block instance `basic3.conv1`, one counter per kind."""
+    names: list[str] = []
+    _name_scope(tree, "", True, names)
+    return _unique(names)
+
+
+def _name_scope(tree: Any, prefix: str, staged: bool, names: list[str]) -> None:
+    members: list[tuple[Any, str | None]] = []
+    _scope_members(tree, members)
+    unlabelled = [m for m, label in members if not (label or getattr(m, "label", None))]
+    keys = iter(_stage_keys(unlabelled) if staged else _counter_keys(unlabelled))
+    for member, label in members:
+        key = "" if label or getattr(member, "label", None) else next(keys)
+        if isinstance(member, Block):
+            _name_scope(member.body, f"{prefix}{label or key}.", False, names)
+        else:
+            names.append(f"{prefix}{member.label or key}")
+
+
+def _scope_members(node: Any, out: list[tuple[Any, str | None]]) -> None:
+    """The layers and block instances of one naming scope, in walk order."""
+    if node is None:
+        return
+    if isinstance(node, Layer):
+        out.append((node, None))
+    elif isinstance(node, Block):
+        out.append((node, node.call.label))
+    elif isinstance(node, (Branch, Sum)):
+        out.append((node.join, None))
+        for part in node.parts:
+            _scope_members(part, out)
+    elif isinstance(node, Aside):
+        _scope_members(node.body, out)
+    else:
+        for child in node.children:
+            _scope_members(child, out)
+
+
+def _prefix(member: Any) -> str:
+    if isinstance(member, Block):
+        return member.definition.name
+    return _PREFIX.get(member.kind.name, member.kind.name)
+
+
+def _stage_keys(members: list[Any]) -> list[str]:
+    """conv1_1, conv1_2, pool1, ..., fc6: a stage ends at each pooling layer;
+    each fc layer starts one of its own."""
     keys: list[tuple[int, str]] = []
     stage, has_weights = 1, False
-    for layer in layer_list:
-        kind = layer.kind
-        if kind.name == "fc" and has_weights:
+    for member in members:
+        kind = member.kind if isinstance(member, Layer) else None
+        if kind is not None and kind.name == "fc" and has_weights:
             stage, has_weights = stage + 1, False
-        keys.append((stage, _PREFIX.get(kind.name, kind.name)))
-        has_weights |= kind.weighted
-        if kind.family == "pool":
+        keys.append((stage, _prefix(member)))
+        has_weights |= kind is None or kind.weighted
+        if kind is not None and kind.family == "pool":
             stage, has_weights = stage + 1, False
     totals: dict[tuple[int, str], int] = {}
     for key in keys:
         totals[key] = totals.get(key, 0) + 1
     seen: dict[tuple[int, str], int] = {}
-    names = []
-    for layer, key in zip(layer_list, keys):
+    result = []
+    for key in keys:
         seen[key] = seen.get(key, 0) + 1
-        base = f"{key[1]}{key[0]}" + (f"_{seen[key]}" if totals[key] > 1 else "")
-        names.append(layer.label or base)
-    return _unique(names)
+        result.append(f"{key[1]}{key[0]}" + (f"_{seen[key]}" if totals[key] > 1 else ""))
+    blocks = iter(_counter_keys([m for m in members if isinstance(m, Block)]))
+    return [next(blocks) if isinstance(m, Block) else name for m, name in zip(members, result)]
+
+
+def _counter_keys(members: list[Any]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for member in members:
+        prefix = _prefix(member)
+        seen[prefix] = seen.get(prefix, 0) + 1
+        result.append(f"{prefix}{seen[prefix]}")
+    return result
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -845,25 +1255,63 @@ def _unique(names: list[str]) -> list[str]:
     return result
 
 
-def _receptive_fields(layer_list: list[Layer]) -> list[Any]:
-    """Size and jump of each layer's receptive field, per spatial dimension:
-    r_out = r_in + (K_eff - 1) * j_in, j_out = j_in * S."""
-    fields: list[Any] = []
-    rf: Any = None
-    for layer in layer_list:
-        x = layer.in_shape
-        if rf is None or len(rf[0]) != len(x) - 1:
-            rf = ((1,) * (len(x) - 1), (1,) * (len(x) - 1)) if len(x) > 1 else None
-        if len(layer.out_shape) == 1:
-            rf = None
-        elif rf is not None:
-            window = layer.kind.window(layer.opts, x)
-            if window is not None:
-                sizes, strides = window
-                rf = (tuple(r + (k - 1) * j for r, k, j in zip(rf[0], sizes, rf[1])),
-                      tuple(j * s for j, s in zip(rf[1], strides)))
-        fields.append(rf)
-    return fields
+RF = Any  # (sizes, jumps) per spatial dimension, or None once flattened
+
+
+def _receptive_field(node: Any, rf: RF, out: list[RF]) -> RF:
+    """Appends each layer's receptive field in walk order and returns the
+    field after the node: r_out = r_in + (K_eff - 1)*j_in, j_out = j_in*S.
+    Through a branch, the largest over the paths."""
+    if node is None:
+        return rf
+    if isinstance(node, Layer):
+        rf = _layer_rf(node, rf)
+        out.append(rf)
+        return rf
+    if isinstance(node, (Branch, Sum)):
+        at = len(out)
+        out.append(None)
+        ends = [_receptive_field(part, rf, out) for part in node.parts]
+        if isinstance(node, Sum) and node.shortcut is None:
+            ends.append(_start(node.join.in_shape, rf))
+        rf = _widest(ends) if len(node.join.out_shape) > 1 else None
+        out[at] = rf
+        return rf
+    if isinstance(node, Block):
+        return _receptive_field(node.body, rf, out)
+    if isinstance(node, Aside):
+        _receptive_field(node.body, rf, out)
+        return rf
+    for child in node.children:
+        rf = _receptive_field(child, rf, out)
+    return rf
+
+
+def _start(x: Shape, rf: RF) -> RF:
+    if rf is None or len(rf[0]) != len(x) - 1:
+        return ((1,) * (len(x) - 1), (1,) * (len(x) - 1)) if len(x) > 1 else None
+    return rf
+
+
+def _layer_rf(layer: Layer, rf: RF) -> RF:
+    rf = _start(layer.in_shape, rf)
+    if len(layer.out_shape) == 1 or rf is None:
+        return None
+    window = layer.kind.window(layer.opts, layer.in_shape)
+    if window is None:
+        return rf
+    sizes, strides = window
+    return (tuple(r + (k - 1) * j for r, k, j in zip(rf[0], sizes, rf[1])),
+            tuple(j * s for j, s in zip(rf[1], strides)))
+
+
+def _widest(fields: list[RF]) -> RF:
+    fields = [f for f in fields if f is not None]
+    if not fields:
+        return None
+    sizes = tuple(max(f[0][i] for f in fields) for i in range(len(fields[0][0])))
+    jumps = tuple(max(f[1][i] for f in fields) for i in range(len(fields[0][1])))
+    return sizes, jumps
 
 
 # ---- entry points ----------------------------------------------------------------------------
@@ -884,7 +1332,7 @@ def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
             out.error("E100", f"{path} is {size:,} bytes, more than the limit of {max_bytes:,}", None)
         else:
             data = path.read_bytes()
-            return Source(str(path), data.decode("utf-8", errors="replace"), path)
+            return Source(str(path), data.decode("utf-8-sig", errors="replace"), path)
     except OSError as error:
         out.error("E100", f"cannot read {path}: {error.strerror or error}", None)
     raise ArchError(out.items)
@@ -898,8 +1346,15 @@ def check(path_or_text: str | Path, max_layers: int = MAX_LAYERS, **params: Any)
 
 
 def check_source(source: Source, params: Mapping[str, Any], max_layers: int = MAX_LAYERS) -> CheckedNetwork:
-    module = syntax.parse(source)
-    walker = Walker(module, params, max_layers)
-    network = walker.run()
+    try:
+        module = syntax.parse(source)
+        walker = Walker(module, params, max_layers)
+        network = walker.run()
+    except RecursionError:
+        # Brackets are capped by the syntax stage; a chain of hundreds of
+        # operators (1+1+...+1, ------1) still nests the tree past Python's limit.
+        out = Collector(source)
+        out.error("E109", "an expression nests too deeply to check (hundreds of operators in a row)", None)
+        raise ArchError(out.items) from None
     walker.out.raise_if_errors()
     return network

@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "E106": "unexpected end of file",
     "E107": "not a text file",
     "E108": "option without a value",
+    "E109": "nested too deeply",
     "E201": "unknown layer",
     "E202": "unknown option",
     "E203": "undefined parameter",
@@ -33,6 +34,11 @@ CODES: dict[str, str] = {
     "E206": "bad parameter value",
     "E207": "missing parameter value",
     "E208": "statement allowed once",
+    "E211": "undefined block",
+    "E212": "wrong number of arguments",
+    "E213": "block calls itself",
+    "E214": "import cycle",
+    "E215": "missing import",
     "E301": "missing input",
     "E302": "output size 0 or less",
     "E303": "groups do not divide channels",
@@ -42,8 +48,11 @@ CODES: dict[str, str] = {
     "E307": "too many layers",
     "E308": "bad option value",
     "E309": "missing layer size",
+    "E310": "branches of a concat disagree",
+    "E311": "residual shapes disagree",
+    "E401": "name is not a Python identifier",
+    "E402": "layer kind cannot be built for PyTorch yet",
     "W301": "stride does not tile the input",
-    "W302": "explicit activation repeats the default",
 }
 
 
@@ -130,6 +139,7 @@ class Collector:
     def __init__(self, source: Source | None):
         self.source = source
         self.items: list[Diagnostic] = []
+        self._seen: set[tuple[str, str, Span | None]] = set()
 
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         self._add("error", code, message, span, hint)
@@ -139,6 +149,9 @@ class Collector:
 
     def _add(self, severity: str, code: str, message: str, span: Span | None, hint: str | None) -> None:
         assert code in CODES, code
+        if (code, message, span) in self._seen:
+            return  # e.g. a bad file-wide default, met again by every layer it applies to
+        self._seen.add((code, message, span))
         self.items.append(Diagnostic(severity, code, message, span, self.source, hint))
 
     @property

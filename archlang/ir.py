@@ -126,7 +126,37 @@ class Cond:
     span: Span = _span()
 
 
-Node = Union[Call, Seq, Repeat, Cond]
+@dataclass(frozen=True)
+class Concat:
+    """`{a | b | c}`: parallel paths from one input, concatenated on channels."""
+
+    paths: tuple[Seq, ...]
+    options: tuple[Option, ...] = ()
+    label: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Residual:
+    """`{x + f}`: the body's output added to a shortcut of the input. Options:
+    `shortcut=` (auto, A, B, C, identity) and `act=`."""
+
+    body: Seq
+    options: tuple[Option, ...] = ()
+    label: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Side:
+    """`side[...]`: a second output computed from here; the main path goes on
+    with the input unchanged (Inception's auxiliary classifier)."""
+
+    body: Seq
+    span: Span = _span()
+
+
+Node = Union[Call, Seq, Repeat, Cond, Concat, Residual, Side]
 
 
 # ---- statements ---------------------------------------------------------------
@@ -181,9 +211,11 @@ class Def:
 
 @dataclass(frozen=True)
 class Import:
-    """`import "path.arch"`."""
+    """`import "path.arch"` (relative to the importing file) or `import resnet`
+    (a module of the standard library); `library` tells which."""
 
     path: str
+    library: bool = False
     span: Span = _span()
 
 

@@ -148,6 +148,8 @@ class Kind:
     weighted: bool = False
     defaults: frozenset[str] = frozenset()
     doc: str = ""
+    #: The PyTorch constructor codegen writes, as text (None: not buildable yet).
+    torch: Callable[[Opts, Shape, Shape], str] | None = None
     option_index: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -263,6 +265,83 @@ def _call_text(name: str, *values: Any) -> str:
     return f"{name}({', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in values)})"
 
 
+# ---- PyTorch constructors ------------------------------------------------------------
+# Each kind's `torch` rule gives the constructor expression codegen writes into
+# `__init__`, as text: codegen never imports torch. Names without `nn.` are the
+# small classes codegen adds to the generated file when a kind PyTorch lacks is used.
+
+
+def _py(value: Any) -> str:
+    """A Python literal: 3, 0.0001, True, (1, 7)."""
+    if isinstance(value, tuple):
+        return f"({', '.join(map(_py, value))})"
+    return repr(value)
+
+
+def _one(values: tuple[int, ...]) -> int | tuple[int, ...]:
+    """One number where every dimension agrees (PyTorch's int shorthand)."""
+    return values[0] if len(set(values)) == 1 else values
+
+
+def _unless(value: Any, default: Any) -> Any:
+    return None if value == default and type(value) is type(default) else value
+
+
+def torch_call(name: str, *args: Any, **kwargs: Any) -> str:
+    """`name(a, b, key=value)`, leaving out keywords whose value is None."""
+    parts = [a if isinstance(a, str) else _py(a) for a in args]
+    parts += [f"{k}={_py(v)}" for k, v in kwargs.items() if v is not None]
+    return f"{name}({', '.join(parts)})"
+
+
+def _torch_window(opts: Opts, x: Shape) -> dict[str, Any]:
+    w = window_of(opts, x, "layer")
+    return {"kernel_size": _one(w.kernel), "stride": _unless(_one(w.stride), 1),
+            "padding": _unless(_one(w.pad), 0), "dilation": _unless(w.dilation, 1)}
+
+
+def _torch_conv(opts: Opts, x: Shape, y: Shape) -> str:
+    return torch_call(f"nn.Conv{len(x) - 1}d", x[0], opts["filters"], **_torch_window(opts, x),
+                      groups=_unless(opts["groups"], 1), bias=_unless(opts["bias"], True))
+
+
+def _torch_local(opts: Opts, x: Shape, y: Shape) -> str:
+    return torch_call("LocallyConnected", x[0], opts["filters"], y[1:], **_torch_window(opts, x),
+                      bias=_unless(opts["bias"], True))
+
+
+def _torch_pool(module: str) -> Callable[[Opts, Shape, Shape], str]:
+    """`nn.MaxPool2d(...)`; min and L2 pools wrap the max and average pools."""
+    name, _, wrapper = module.partition(":")
+
+    def rule(opts: Opts, x: Shape, y: Shape) -> str:
+        window = _torch_window(opts, x)
+        window["stride"] = window["stride"] or 1  # PyTorch pools default to stride = kernel
+        pool = torch_call(f"{name}{len(x) - 1}d", **window, ceil_mode=_unless(opts["ceil"], False))
+        return torch_call(wrapper, pool) if wrapper else pool
+
+    return rule
+
+
+def _torch_global(module: str) -> Callable[[Opts, Shape, Shape], str]:
+    return lambda o, x, y: f"nn.Sequential({module}{len(x) - 1}d(1), nn.Flatten())"
+
+
+def _torch_batchnorm(opts: Opts, x: Shape, y: Shape) -> str:
+    return torch_call(f"nn.BatchNorm{1 if len(x) < 3 else 2}d", x[0], eps=_unless(opts.get("eps", 1e-5), 1e-5))
+
+
+def _torch_act(module: str, *fixed: str, inplace: bool = False) -> Callable[[Opts, Shape, Shape], str]:
+    """An activation module; options in table order are its arguments. Codegen
+    sets opts["inplace"] where the input is a fresh output nobody else reads."""
+
+    def rule(opts: Opts, x: Shape, y: Shape) -> str:
+        values = [v for k, v in opts.items() if k != "inplace"]
+        return torch_call(module, *values, *fixed, inplace=True if inplace and opts.get("inplace") else None)
+
+    return rule
+
+
 # ---- convolution, fully connected, locally connected ----------------------------
 
 
@@ -334,6 +413,7 @@ CONV = Kind(
     options=_WINDOW_OPTIONS + (Option("groups", positive, 1, aliases=("g",), help="channel groups"),)
     + _weight_options("filters", "number of filters (output channels)"),
     shape=_conv_shape, params=_conv_params, macs=_conv_macs, window=sliding_window, label=_conv_label,
+    torch=_torch_conv,
     size="kernel", count="filters", stride="stride", positional=("filters",),
     weighted=True, defaults=frozenset({"act", "pad", "bn", "bias"}),
     doc="convK-N/S: N filters of KxK (or K on a 1-D input) at stride S",
@@ -342,7 +422,9 @@ CONV = Kind(
 FC = Kind(
     name="fc", family="fc", aliases=("dense", "linear", "fully_connected"),
     options=_weight_options("out", "number of outputs"),
-    shape=_fc_shape, params=_fc_params, macs=lambda o, x, y: x[0] * o["out"],
+    shape=_fc_shape, params=_fc_params,
+    macs=lambda o, x, y: x[0] * o["out"],
+    torch=lambda o, x, y: torch_call("nn.Linear", x[0], o["out"], bias=_unless(o["bias"], True)),
     label=lambda o: f"fc-{o['out']}", count="out", positional=("out",),
     weighted=True, defaults=frozenset({"act", "bn", "bias"}),
     doc="fc-N: a fully connected layer with N outputs (flattens a spatial input first)",
@@ -352,7 +434,7 @@ LOCAL = Kind(
     name="local", family="conv", aliases=("lc", "locally_connected", "local2d"),
     options=_WINDOW_OPTIONS + _weight_options("filters", "number of filters (output channels)"),
     shape=lambda o, x: sliding(o, x, o["filters"], f"local{_kernel_text(o)}"),
-    params=_lc_params, macs=_lc_macs, window=sliding_window,
+    params=_lc_params, macs=_lc_macs, window=sliding_window, torch=_torch_local,
     label=lambda o: f"local{_kernel_text(o)}-{o['filters']}{_stride_text(o)}",
     size="kernel", count="filters", stride="stride", positional=("filters",),
     weighted=True, defaults=frozenset({"act", "pad", "bn", "bias"}),
@@ -370,7 +452,7 @@ _POOL_OPTIONS = (
 )
 
 
-def _pool(name: str, aliases: tuple[str, ...], what: str) -> Kind:
+def _pool(name: str, aliases: tuple[str, ...], what: str, torch: str) -> Kind:
     def label(opts: Opts) -> str:
         kernels = opts["kernel"]
         return f"{name}{_kernel_text(opts)}{_stride_text(opts, kernels[0])}"
@@ -378,6 +460,7 @@ def _pool(name: str, aliases: tuple[str, ...], what: str) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=_POOL_OPTIONS,
         shape=lambda o, x: sliding(o, x, x[0], name), window=sliding_window, label=label,
+        torch=_torch_pool(torch),
         size="kernel", stride="stride", positional=("kernel", "stride"),
         doc=f"{name}K/S: {what} over KxK windows at stride S (pool alone: 2x2, stride 2)",
     )
@@ -388,10 +471,10 @@ def _global_shape(opts: Opts, x: Shape) -> Shape:
     return (x[0],)
 
 
-def _global(name: str, aliases: tuple[str, ...], what: str) -> Kind:
+def _global(name: str, aliases: tuple[str, ...], what: str, torch: str) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=(), shape=_global_shape,
-        window=lambda o, x: (x[1:], x[1:]), label=lambda o: name,
+        window=lambda o, x: (x[1:], x[1:]), label=lambda o: name, torch=_torch_global(torch),
         doc=f"{name}: {what} over all positions, giving one value per channel",
     )
 
@@ -411,50 +494,155 @@ def _maxout_shape(opts: Opts, x: Shape) -> Shape:
     return (x[0] // pieces, *x[1:])
 
 
-def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option) -> Kind:
+def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option,
+         torch: Callable[[Opts, Shape, Shape], str] | None = None) -> Kind:
     def label(opts: Opts) -> str:
         values = [opts[o.name] for o in options if opts[o.name] != o.default]
         return _call_text(name, *values) if values else name
 
     return Kind(name=name, family="act", aliases=aliases, options=options, shape=_same, label=label,
-                positional=tuple(o.name for o in options), doc=doc)
+                positional=tuple(o.name for o in options), doc=doc, torch=torch)
+
+
+# ---- text, LeNet-5 (1998) and the joins of branches ------------------------------------
+
+
+def _embed_shape(opts: Opts, x: Shape) -> Shape:
+    if len(x) != 1:
+        raise RuleError("E305", f"embed needs a sequence of token ids (a vector such as 56), but gets {fmt_shape(x)}")
+    return (opts["dim"], x[0])
+
+
+#: LeNet-5's Table I: which of S2's six maps each of C3's sixteen maps sees.
+LENET5_TABLE = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (0, 3, 4, 5), (0, 1, 4, 5), (0, 1, 2, 5),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
+TABLES = {"lenet5": LENET5_TABLE}
+
+
+def _table(opts: Opts, x: Shape) -> tuple[tuple[int, ...], ...]:
+    table = TABLES[opts["table"]]
+    needs = max(max(row) for row in table) + 1
+    if x[0] != needs or opts["filters"] != len(table):
+        raise RuleError("E308", f"the {opts['table']} connection table maps {needs} maps to {len(table)}, "
+                        f"but this layer maps {x[0]} to {opts['filters']}")
+    return table
+
+
+def _partial_shape(opts: Opts, x: Shape) -> Shape:
+    _spatial(x, "partialconv")
+    _table(opts, x)
+    return sliding(opts, x, opts["filters"], f"partialconv{_kernel_text(opts)}")
+
+
+def _partial_weights(opts: Opts, x: Shape) -> int:
+    taps = math.prod(_per_dim(opts["kernel"], len(x) - 1, "kernel"))
+    return taps * sum(len(row) for row in _table(opts, x))
+
+
+def table_name(value: Any, what: str) -> str:
+    if value not in TABLES:
+        raise OptionError("E308", f"{what} must be one of {', '.join(TABLES)}, not {describe(value)}")
+    return value
+
+
+def _rbf_shape(opts: Opts, x: Shape) -> Shape:
+    if len(x) != 1:
+        raise RuleError("E305", f"rbf needs a vector, but gets {fmt_shape(x)}")
+    return (opts["out"],)
+
+
+def _join(name: str, doc: str) -> Kind:
+    """Where branches meet. Their shapes come from several inputs, so the
+    checker works them out; the entry carries the rest."""
+    return Kind(name=name, family="join", options=(), shape=_same, label=lambda o: name, doc=doc)
+
+
+def _shortcut_shape(opts: Opts, x: Shape) -> Shape:
+    return (opts["filters"], *(-(-n // opts["stride"]) for n in x[1:]))
 
 
 KINDS: tuple[Kind, ...] = (
     CONV,
     FC,
     LOCAL,
-    _pool("maxpool", ("pool", "max_pool", "mp"), "the maximum"),
-    _pool("avgpool", ("avg_pool", "meanpool", "mean_pool", "averagepool"), "the mean"),
-    _pool("minpool", ("min_pool",), "the minimum"),
-    _pool("l2pool", ("l2_pool", "l2normpool"), "the L2 norm"),
-    _global("gap", ("globalavgpool", "global_avg_pool", "globalaveragepool"), "the mean"),
-    _global("gmp", ("globalmaxpool", "global_max_pool", "maxovertime"), "the maximum"),
+    _pool("maxpool", ("pool", "max_pool", "mp"), "the maximum", "nn.MaxPool"),
+    _pool("avgpool", ("avg_pool", "meanpool", "mean_pool", "averagepool"), "the mean", "nn.AvgPool"),
+    _pool("minpool", ("min_pool",), "the minimum", "nn.MaxPool:MinPool"),
+    _pool("l2pool", ("l2_pool", "l2normpool"), "the L2 norm", "nn.AvgPool:L2Pool"),
+    _global("gap", ("globalavgpool", "global_avg_pool", "globalaveragepool"), "the mean", "nn.AdaptiveAvgPool"),
+    _global("gmp", ("globalmaxpool", "global_max_pool", "maxovertime"), "the maximum", "nn.AdaptiveMaxPool"),
     Kind(name="flatten", family="other", options=(), shape=lambda o, x: (_volume(x),), label=lambda o: "flatten",
+         torch=lambda o, x, y: "nn.Flatten()",
          doc="flatten: C@HxW to one vector of C*H*W values, in C, H, W order"),
     Kind(name="dropout", family="other", aliases=("drop",), label=lambda o: _call_text("dropout", o["p"]),
          options=(Option("p", probability, 0.5, aliases=("rate",), help="probability of zeroing a value"),),
-         shape=_same, positional=("p",), doc="dropout(p): zero each value with probability p while training"),
+         shape=_same, positional=("p",), torch=lambda o, x, y: torch_call("nn.Dropout", p=o["p"]), doc="dropout(p): zero each value with probability p while training"),
     Kind(name="lrn", family="norm", aliases=("localresponsenorm", "norm"),
          options=(Option("size", positive, 5, aliases=("n",), help="channels in the window"),
                   Option("alpha", real, 1e-4), Option("beta", real, 0.75), Option("k", real, 2.0)),
          shape=_same, positional=("size", "alpha", "beta", "k"), label=lambda o: "lrn",
+         torch=lambda o, x, y: torch_call("nn.LocalResponseNorm", o["size"], alpha=o["alpha"], beta=o["beta"], k=o["k"]),
          doc="lrn: local response normalisation across channels (AlexNet: size 5, alpha 1e-4, beta 0.75, k 2)"),
     Kind(name="batchnorm", family="norm", aliases=("bn", "batch_norm", "batchnorm1d", "batchnorm2d"),
-         options=(Option("eps", real, 1e-5),), shape=_same, params=lambda o, x, y: 2 * x[0],
+         options=(Option("eps", real, 1e-5),), shape=_same, params=lambda o, x, y: 2 * x[0], torch=_torch_batchnorm,
          label=lambda o: "batchnorm", doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: _volume(x), label=lambda o: "posbias",
+         torch=lambda o, x, y: torch_call("PositionBias", x),
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),
-    _act("relu", ("rectifier",), "relu: max(0, x)"),
+    Kind(name="embed", family="fc", aliases=("embedding",),
+         options=(Option("dim", positive, required=True, help="size of each word vector"),
+                  Option("vocab", positive, required=True, help="number of words"),
+                  Option("frozen", boolean, False, help="kept fixed in training (still counted as parameters)")),
+         shape=_embed_shape, params=lambda o, x, y: o["vocab"] * o["dim"], label=lambda o: f"embed-{o['dim']}",
+         count="dim", positional=("dim", "vocab"),
+         doc="embed-D vocab=V: a word vector of D values for each token id of the input sequence (D@L)"),
+    Kind(name="partialconv", family="conv",
+         options=_WINDOW_OPTIONS + (Option("table", table_name, "lenet5", symbolic=True,
+                                           help="which input maps each output map sees (lenet5: Table I)"),)
+         + _weight_options("filters", "number of filters (output channels)"),
+         shape=_partial_shape, window=sliding_window,
+         params=lambda o, x, y: _partial_weights(o, x) + o["bias"] * o["filters"] + o["bn"] * 2 * o["filters"],
+         macs=lambda o, x, y: _partial_weights(o, x) * _volume(y[1:]),
+         label=lambda o: f"partialconv{_kernel_text(o)}-{o['filters']}",
+         size="kernel", count="filters", stride="stride", positional=("filters",),
+         weighted=True, defaults=frozenset({"act", "pad", "bn", "bias"}),
+         doc="partialconvK-N table=lenet5: a conv whose output maps see only some input maps (LeNet-5's C3)"),
+    Kind(name="subsample", family="pool", options=_POOL_OPTIONS,
+         shape=lambda o, x: sliding(o, x, x[0], "subsample"), window=sliding_window,
+         params=lambda o, x, y: 2 * x[0], weighted=True, defaults=frozenset({"act"}),
+         label=lambda o: f"subsample{_kernel_text(o)}{_stride_text(o, o['kernel'][0])}",
+         size="kernel", stride="stride", positional=("kernel", "stride"),
+         doc="subsampleK: LeNet-5's trainable subsampling: the sum of each KxK window times a "
+             "coefficient, plus a bias, per map (2C)"),
+    Kind(name="rbf", family="fc", options=(Option("out", positive, required=True, help="number of classes"),),
+         shape=_rbf_shape, macs=lambda o, x, y: x[0] * o["out"], label=lambda o: f"rbf-{o['out']}",
+         count="out", positional=("out",),
+         doc="rbf-N: LeNet-5's Euclidean RBF output units; their prototypes are fixed, not trained"),
+    Kind(name="zeropad", family="other",
+         options=(Option("filters", positive, required=True), Option("stride", positive, 1, aliases=("s",))),
+         shape=_shortcut_shape, window=lambda o, x: ((1,) * (len(x) - 1), (o["stride"],) * (len(x) - 1)),
+         label=lambda o: f"identity/{o['stride']} + zero pad", count="filters", stride="stride",
+         doc="zeropad-N/S: the ResNet paper's option A shortcut: every S-th position, channels padded "
+             "with zeros to N; no parameters"),
+    _join("concat", "concat: the paths of a branch, joined on channels"),
+    _join("add", "add: a residual body's output plus its shortcut"),
+    _act("relu", ("rectifier",), "relu: max(0, x)", torch=_torch_act("nn.ReLU", inplace=True)),
     _act("leakyrelu", ("leaky_relu", "lrelu", "leaky"), "leakyrelu(slope): max(slope*x, x)",
-         Option("slope", real, 0.01, aliases=("negative_slope",))),
-    _act("elu", (), "elu(alpha): x if x > 0 else alpha*(exp(x) - 1)", Option("alpha", real, 1.0)),
-    _act("tanh", (), "tanh: the hyperbolic tangent"),
-    _act("sigmoid", ("logistic",), "sigmoid: 1/(1 + exp(-x))"),
-    _act("softmax", (), "softmax: exp(x_i)/sum_j exp(x_j) over the channels"),
+         Option("slope", real, 0.01, aliases=("negative_slope",)), torch=_torch_act("nn.LeakyReLU", inplace=True)),
+    _act("elu", (), "elu(alpha): x if x > 0 else alpha*(exp(x) - 1)", Option("alpha", real, 1.0),
+         torch=_torch_act("nn.ELU", inplace=True)),
+    _act("tanh", (), "tanh: the hyperbolic tangent", torch=_torch_act("nn.Tanh")),
+    _act("sigmoid", ("logistic",), "sigmoid: 1/(1 + exp(-x))", torch=_torch_act("nn.Sigmoid")),
+    _act("softmax", (), "softmax: exp(x_i)/sum_j exp(x_j) over the channels",
+         torch=_torch_act("nn.Softmax", "dim=1")),
     Kind(name="maxout", family="act", options=(Option("pieces", positive, 2, aliases=("k",)),),
          shape=_maxout_shape, label=lambda o: f"maxout({o['pieces']})", positional=("pieces",),
+         torch=lambda o, x, y: torch_call("Maxout", o["pieces"]),
          doc="maxout(k): the maximum of each group of k channels (C -> C/k)"),
 )
 

@@ -26,21 +26,32 @@ def _rf(row: Row) -> str:
 def _cells(row: Row) -> tuple[str, ...]:
     layer = row.layer
     return (
-        row.name,
+        "  " * row.depth + row.name,
         layer.display,
         fmt_shape(layer.out_shape),
         f"{layer.params:,}",
         f"{layer.macs:,}",
         f"{layer.elements:,}",
         _rf(row),
-        str(layer.span.line),
+        _line(row),
     )
+
+
+def _line(row: Row) -> str:
+    """The line the layer is written on; in a block from another file, file:line."""
+    origin = row.layer.origin
+    return f"{origin.rsplit('/', 1)[-1]}:{row.layer.span.line}" if origin else str(row.layer.span.line)
+
+
+def listing_rows(network: CheckedNetwork) -> list[tuple[str, ...]]:
+    """The table's cells, input row first: shared with `tables.listing`."""
+    first = ("", "input", fmt_shape(network.input), "", "", f"{_volume(network.input):,}", "1/1", "")
+    return [first, *(_cells(row) for row in network.rows)]
 
 
 def table(network: CheckedNetwork) -> str:
     """The per-layer table, headed by the input and closed by the totals."""
-    rows = [HEADERS, ("", "input", fmt_shape(network.input), "", "", f"{_volume(network.input):,}", "1/1", "")]
-    rows += [_cells(row) for row in network.rows]
+    rows = [HEADERS, *listing_rows(network)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
     lines = [f"network {network.name} ({network.source.name})"]
     for r in rows:

@@ -11,6 +11,7 @@ this module.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from importlib import resources
 from typing import Iterator
@@ -26,6 +27,9 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 # A line break right after these continues the line.
 OPEN_LINE = {",", "->", "→", "(", "[", "{", "|"}
+#: Deepest bracket nesting accepted: far past any real network, well inside
+#: Python's recursion limit for the stages that walk the tree.
+MAX_DEPTH = 100
 
 
 class _FoldLineBreaks:
@@ -148,6 +152,18 @@ class _ToIR(Transformer):
 
     line = body
 
+    def concat(self, meta, children):
+        paths = tuple(c for c in children if isinstance(c, ir.Seq))
+        options = tuple(c for c in children if isinstance(c, ir.Option))
+        return ir.Concat(paths, options, None, _span(meta))
+
+    def residual(self, meta, children):
+        options = tuple(c for c in children[1:] if isinstance(c, ir.Option))
+        return ir.Residual(children[0], options, None, _span(meta))
+
+    def side(self, meta, children):
+        return ir.Side(children[0], _span(meta))
+
     def labelled(self, meta, children):
         label, node = children
         return _relabel(node, str(label), _span(meta))
@@ -194,13 +210,14 @@ class _ToIR(Transformer):
         return ir.Def(str(name), params, body, _span(meta))
 
     def import_stmt(self, meta, children):
-        return ir.Import(str(children[0])[1:-1], _span(meta))
+        target = children[0]
+        if target.type == "STRING":
+            return ir.Import(str(target)[1:-1], False, _span(meta))
+        return ir.Import(str(target), True, _span(meta))
 
 
 def _relabel(node: ir.Node, label: str, span: Span) -> ir.Node:
-    if isinstance(node, ir.Call):
-        return ir.Call(node.name, node.args, node.kwargs, node.count, node.stride, node.options, label, span)
-    return ir.Seq(node.items, label, span)  # type: ignore[union-attr]
+    return dataclasses.replace(node, label=label, span=span)  # type: ignore[type-var]
 
 
 def _module(source: Source, statements: list[object]) -> ir.Module:
@@ -253,6 +270,10 @@ def _check_brackets(source: Source, out: Collector) -> bool:
             i = end if end >= 0 else len(text)
         elif ch in OPENERS:
             stack.append((ch, i))
+            if len(stack) > MAX_DEPTH:
+                out.error("E109", f"brackets nest more than {MAX_DEPTH} deep", source.span_at(i),
+                          "a deep stack of layers is written with a repeat, as in [conv3-64]*200")
+                return False
         elif ch in CLOSERS:
             if not stack or stack[-1][0] != CLOSERS[ch]:
                 _unmatched(source, out, ch, i, stack)

@@ -40,7 +40,23 @@ FIGURES = [
     ("xor_relu", {}, 261, (1,), None),
     ("bottleneck_direct", {}, 175_000, (125, 100, 100), None),
     ("bottleneck_1x1", {}, 89_068, (125, 100, 100), None),
+    # torchvision's published counts (resnet*, inception_v3) and GFLOPS (MACs)
+    ("resnet18", {}, 11_689_512, (1000,), 1_814_073_344),
+    ("resnet34", {}, 21_797_672, (1000,), 3_663_761_408),
+    ("resnet50", {}, 25_557_032, (1000,), 4_089_184_256),
+    ("resnet101", {}, 44_549_160, (1000,), 7_801_405_440),
+    ("resnet152", {}, 60_192_808, (1000,), 11_513_626_624),
+    ("inception_v3", {}, 23_834_568, (1000,), None),
+    ("inception_v3", {"aux": True}, 27_161_264, (1000,), None),
+    ("lenet5_1998", {}, 60_000, (10,), None),
+    ("googlenet", {}, 6_998_552, (1000,), None),
+    ("kim2014", {}, 5_990_402, (2,), None),
+    ("deepface", {}, 118_923_774, (4030,), None),
+    ("resnet_cifar", {}, 269_722, (10,), None),
 ]
+
+# ResNet paper, Table 6: CIFAR-10 ResNets, parameters in millions as printed.
+CIFAR_TABLE_6 = [(3, "0.27"), (9, "0.85"), (18, "1.7"), (200, "19.4")]
 
 # VGG paper, Table 2: parameters in millions, rounded.
 VGG_TABLE_2 = {"vgg11": 133, "vgg11_lrn": 133, "vgg13": 133, "vgg16c": 134, "vgg16": 138, "vgg19": 144}
@@ -156,3 +172,58 @@ def test_arrow_form_parses_and_checks() -> None:
     # 16@4x4 flattens to 256: (256+1)*64 + 65*64 + 65*10
     convs = (27 + 1) * 16 + (144 + 1) * 16 + 2 * (2 * (144 + 1) * 16)
     assert network.params == convs + 257 * 64 + 65 * 64 + 65 * 10
+
+
+@pytest.mark.parametrize("n, millions", CIFAR_TABLE_6)
+def test_cifar_resnets_round_to_table_6(n: int, millions: str) -> None:
+    params = check("resnet_cifar", n=n).params / 1e6
+    decimals = len(millions.split(".")[1])
+    assert f"{params:.{decimals}f}" == millions
+
+
+def test_googlenet_output_sizes_and_inception_depths() -> None:
+    network = check("googlenet")
+    pools = [r.layer.out_shape[1] for r in network.rows if r.layer.kind.name in ("maxpool", "avgpool") and r.depth == 0]
+    first = network.rows[0].layer.out_shape[1]
+    assert [first, *pools] == [112, 56, 28, 14, 7, 1]
+    depths = [r.layer.out_shape[0] for r in network.rows if r.layer.kind.name == "concat"]
+    assert depths == [256, 480, 512, 512, 512, 528, 832, 832, 1024]
+
+
+def test_googlenet_multiply_adds_are_about_one_and_a_half_billion() -> None:
+    assert round(check("googlenet").macs / 1e9, 1) == 1.6  # the paper: "about 1.5 billion"
+
+
+def test_inception_v3_stages() -> None:
+    network = check("inception_v3")
+    shapes = {archlang.fmt_shape(r.layer.out_shape) for r in network.rows if r.layer.kind.name == "concat" and r.depth == 0}
+    assert {"288@35x35", "768@17x17", "1280@8x8", "2048@8x8"} <= shapes
+
+
+def test_inception_v3_aux_is_a_side_output() -> None:
+    assert check("inception_v3", aux=True).side_outputs == ((1000,),)
+    assert check("inception_v3").side_outputs == ()
+
+
+def test_kim2014_conv_parameters() -> None:
+    convs = [r.layer.params for r in check("kim2014").rows if r.layer.kind.name == "conv"]
+    assert sum(convs) == 360_300
+    multichannel = [r.layer.params for r in check("kim2014", multichannel=True).rows if r.layer.kind.name == "conv"]
+    assert sum(multichannel) == 720_300
+
+
+def test_lenet5_1998_c3_has_1516_parameters() -> None:
+    c3 = next(r for r in check("lenet5_1998").rows if r.layer.kind.name == "partialconv")
+    assert c3.layer.params == 1_516 and c3.layer.out_shape == (16, 10, 10)
+
+
+def test_deepface_shapes_and_share_of_l_and_f_layers() -> None:
+    network = check("deepface")
+    assert [archlang.fmt_shape(r.layer.out_shape) for r in network.rows if r.layer.kind.name == "local"] == [
+        "16@55x55", "16@25x25", "16@21x21"]
+    heavy = sum(r.layer.params for r in network.rows if r.layer.kind.name in ("local", "fc"))
+    assert heavy / network.params > 0.95
+
+
+def test_alphago_outputs_361_classes() -> None:
+    assert check("alphago_policy").output == (361,)

@@ -1,0 +1,131 @@
+"""Scope: the blocks a file can call, its own and those it imports.
+
+`import "blocks.arch"` brings in the blocks (`def`s) of a file relative to the
+importing one; `import resnet` brings in a module of the standard library that
+ships inside the package (archlang/stdlib). Each block remembers the scope it
+was defined in, so it runs with its own file's defaults (`act`, `pad`,
+`default ...`) wherever it is called from. Problems (a missing file, an import
+cycle, a name defined twice) are collected as diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import ir, syntax
+from .diagnostics import ArchError, Diagnostic, Collector
+from .source import Source
+
+#: Imports nested deeper than this are refused (a chain of files importing each other).
+MAX_IMPORT_DEPTH = 32
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module and the blocks visible in it: name -> (definition, the scope
+    it was written in)."""
+
+    module: ir.Module
+    blocks: dict[str, tuple[ir.Def, Scope]] = field(default_factory=dict)
+
+    @property
+    def source(self) -> Source:
+        return self.module.source
+
+
+def stdlib_names() -> list[str]:
+    folder = resources.files("archlang.stdlib")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".arch"))
+
+
+class Loader:
+    """Builds scopes, loading each imported file once."""
+
+    def __init__(self) -> None:
+        self.scopes: dict[str, Scope] = {}
+        self.stack: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def scope(self, module: ir.Module) -> Scope:
+        scope = Scope(module)
+        out = Collector(module.source)
+        for statement in module.imports:
+            imported = self._import(statement, module.source, out)
+            if imported is not None:
+                self._merge(scope, imported, statement, out)
+        for definition in module.defs:
+            self._define(scope, definition, scope, out)
+        self.diagnostics += out.items
+        return scope
+
+    def _define(self, scope: Scope, definition: ir.Def, home: Scope, out: Collector) -> None:
+        if definition.name in scope.blocks:
+            other, where = scope.blocks[definition.name]
+            out.error("E204", f"block '{definition.name}' is defined twice", definition.span,
+                      f"the other definition is at {where.source.name}:{other.span.line}")
+            return
+        scope.blocks[definition.name] = (definition, home)
+
+    def _merge(self, scope: Scope, imported: Scope, statement: ir.Import, out: Collector) -> None:
+        for name, (definition, home) in imported.blocks.items():
+            if name in scope.blocks and scope.blocks[name][0] is not definition:
+                other, where = scope.blocks[name]
+                out.error("E204", f"block '{name}' is defined twice", statement.span,
+                          f"both {where.source.name}:{other.span.line} and {home.source.name}:"
+                          f"{definition.span.line} define it")
+                continue
+            scope.blocks[name] = (definition, home)
+
+    def _import(self, statement: ir.Import, importer: Source, out: Collector) -> Scope | None:
+        source = self._read(statement, importer, out)
+        if source is None:
+            return None
+        key = str(source.path) if source.path else source.name
+        if key in self.stack:
+            chain = " -> ".join(Path(k).name for k in self.stack[self.stack.index(key):] + [key])
+            out.error("E214", f"import cycle: {chain}", statement.span, "move the shared blocks into a third file")
+            return None
+        if len(self.stack) >= MAX_IMPORT_DEPTH:
+            out.error("E215", f"imports nest deeper than {MAX_IMPORT_DEPTH} files", statement.span)
+            return None
+        if key not in self.scopes:
+            self.stack.append(key)
+            try:
+                self.scopes[key] = self.scope(syntax.parse(source))
+            except ArchError as error:
+                self.diagnostics += error.diagnostics
+                return None
+            finally:
+                self.stack.pop()
+        return self.scopes[key]
+
+    def _read(self, statement: ir.Import, importer: Source, out: Collector) -> Source | None:
+        if statement.library:
+            return self._library(statement, out)
+        base = importer.path.parent if importer.path else Path.cwd()
+        path = (base / statement.path).resolve()
+        if not path.is_file():
+            out.error("E215", f"cannot import \"{statement.path}\": no file {path}", statement.span,
+                      f"the path is relative to {base}")
+            return None
+        return Source(str(path), path.read_text(encoding="utf-8-sig", errors="replace"), path)
+
+    def _library(self, statement: ir.Import, out: Collector) -> Source | None:
+        names = stdlib_names()
+        if statement.path not in names:
+            out.error("E215", f"the standard library has no module '{statement.path}'", statement.span,
+                      f"it has: {', '.join(names)}; a file is imported with quotes: import \"blocks.arch\"")
+            return None
+        entry = resources.files("archlang.stdlib").joinpath(f"{statement.path}.arch")
+        return Source(f"<stdlib>/{statement.path}.arch", entry.read_text("utf-8"), Path(str(entry)))
+
+
+def build_scope(module: ir.Module) -> tuple[Scope, list[Diagnostic]]:
+    """The scope of a parsed file and the diagnostics met loading its imports."""
+    loader = Loader()
+    if module.source.path:
+        loader.stack.append(str(module.source.path.resolve()))
+    scope = loader.scope(module)
+    return scope, loader.diagnostics
