@@ -230,6 +230,7 @@ class CheckedNetwork:
     def to_json(self) -> dict[str, Any]:
         return {
             "network": self.name,
+            "file": self.source.name,
             "input": list(self.input or ()),
             "output": list(self.output or ()),
             "side_outputs": [list(shape) for shape in self.side_outputs],
@@ -679,7 +680,7 @@ class Walker(Checker):
         if shape is not None and self._within_cap(module.body):
             tree, shape = self.seq(module.body, shape, tail=True)
         rows = _rows(tree) if tree is not None else []
-        return CheckedNetwork(self.name, self.env, self._declared_input(), shape if rows else None,
+        return CheckedNetwork(self.name, self.env, self._declared_input(), shape,
                               rows, tree, self.out.items, module.source, module, tuple(self.side_outputs))
 
     def _declared_input(self) -> Shape | None:
@@ -1317,13 +1318,18 @@ def _widest(fields: list[RF]) -> RF:
 # ---- entry points ----------------------------------------------------------------------------
 
 
+def _lines(text: str) -> str:
+    """Windows and old Mac line breaks as \\n, so lines and columns count the same everywhere."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
     """A `Source` from a path (a `Path`, or a string naming a file or ending
     in .arch) or from spec text."""
     is_path = isinstance(path_or_text, Path) or (
         "\n" not in path_or_text and (path_or_text.endswith(".arch") or Path(path_or_text).is_file()))
     if not is_path:
-        return Source("<string>", str(path_or_text))
+        return Source("<string>", _lines(str(path_or_text)))
     path = Path(path_or_text)
     out = Collector(Source(str(path), ""))
     try:
@@ -1332,7 +1338,7 @@ def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
             out.error("E100", f"{path} is {size:,} bytes, more than the limit of {max_bytes:,}", None)
         else:
             data = path.read_bytes()
-            return Source(str(path), data.decode("utf-8-sig", errors="replace"), path)
+            return Source(str(path), _lines(data.decode("utf-8-sig", errors="replace")), path)
     except OSError as error:
         out.error("E100", f"cannot read {path}: {error.strerror or error}", None)
     raise ArchError(out.items)

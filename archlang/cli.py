@@ -16,6 +16,8 @@ from . import __version__
 from .check import MAX_LAYERS, check, parse_value
 from .diagnostics import ArchError, Diagnostic
 from .report import table
+from .tables import FORMATS as TABLE_FORMATS
+from .tables import compare, listing
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
 
@@ -52,10 +54,12 @@ def main() -> None:
 @main.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for several files).")
+@click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
+              help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
 @click.option("--max-layers", type=click.IntRange(min=1), default=MAX_LAYERS, show_default=True,
               help="Refuse specs that expand to more layers than this.")
-def check_command(files: tuple[str, ...], as_json: bool, params: dict[str, Any], max_layers: int) -> None:
+def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any], max_layers: int) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
     activation memory and receptive field, then the totals.
 
@@ -81,7 +85,8 @@ def _check_one(path: str, params: dict[str, Any], max_layers: int) -> tuple[dict
         return _failed_json(path, error.diagnostics), True
     _print_diagnostics(network.diagnostics, as_json)
     if not as_json:
-        click.echo(table(network))
+        fmt = click.get_current_context().params.get("fmt", "text")
+        click.echo(table(network) if fmt == "text" else listing(network, fmt))
     return network.to_json(), False
 
 
@@ -106,3 +111,122 @@ def _failed_json(path: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
         "layers": [],
         "diagnostics": [d.to_json() for d in diagnostics],
     }
+
+
+# ---- render and table (issue 5) ---------------------------------------------------------------
+
+
+def _checked_or_exit(path: str, params: dict[str, Any]) -> Any:
+    """The checked network, its warnings on stderr; exit 1 with the diagnostics on errors."""
+    try:
+        network = check(Path(path), **params)
+    except ArchError as error:
+        _print_diagnostics(error.diagnostics, False)
+        sys.exit(1)
+    _print_diagnostics(network.diagnostics, False)
+    return network
+
+
+@main.command("render")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
+              help="OUT.svg, OUT.png, OUT.pdf or OUT.dot (.dot needs no Graphviz program).")
+@click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
+@click.option("--unroll", is_flag=True, help="Draw every iteration of a repeat, not one ×N cluster.")
+@click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True,
+              help="Top to bottom (TB) or left to right (LR).")
+def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str) -> None:
+    """Draw FILE as a diagram: a box per layer in paper notation with its
+    activation and parameters, the tensor shape on every edge, repeats as
+    one cluster marked ×N.
+
+    \b
+    archc render vgg16.arch -o vgg16.svg
+    archc render vgg16.arch -o vgg16.png --unroll --rankdir LR
+    Exit status: 0 ok, 1 errors in the spec, 2 usage or Graphviz missing.
+    """
+    from . import render  # graphviz is imported only to draw
+
+    suffix = Path(out).suffix.lstrip(".").lower()
+    if suffix not in render.FORMATS:
+        raise click.BadParameter(f"'{out}' must end in {', '.join('.' + f for f in render.FORMATS)}",
+                                 param_hint="'-o'")
+    network = _checked_or_exit(file, params)
+    try:
+        render.write(network, out, unroll, rankdir.upper())
+    except render.RenderError as error:
+        click.echo(f"archc: error: {error}", err=True)
+        sys.exit(2)
+
+
+@main.command("table")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="md", show_default=True,
+              help="Markdown (md), LaTeX or HTML.")
+@click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
+              help=DEFINE_HELP + " Applies to every file.")
+def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any]) -> None:
+    """Set FILES side by side as the VGG paper's Table 1: a column per
+    network, stages aligned between the pools, layers in paper notation,
+    and the parameters in millions.
+
+    \b
+    archc table vgg11.arch vgg11_lrn.arch vgg13.arch vgg16c.arch vgg16.arch vgg19.arch
+    archc table vgg*.arch --format latex
+    """
+    networks = [_checked_or_exit(path, params) for path in files]
+    click.echo(compare(networks, fmt), nl=False)
+
+
+@main.command("build")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="OUT.py, or - for standard output.")
+@click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
+def build_command(file: str, out: str, params: dict[str, Any]) -> None:
+    """Compile FILE to a standalone PyTorch module: one nn.Module class,
+    an explicit forward with a comment pointing back to each spec line,
+    and a main block (`python OUT.py` prints the output shape and the
+    parameter count). The file needs torch only, not archlang.
+
+    \b
+    archc build vgg16.arch -o vgg16.py && python vgg16.py
+    archc build alphago_policy.arch -D k=256 -o -
+    """
+    from . import codegen  # codegen needs no torch either; imported here to keep check's start fast
+
+    if out != "-" and Path(out).resolve() == Path(file).resolve():
+        raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
+    network = _checked_or_exit(file, params)
+    try:
+        source = codegen.python(network)
+    except ArchError as error:
+        _print_diagnostics(error.diagnostics, False)
+        sys.exit(1)
+    if out == "-":
+        click.echo(source, nl=False)
+        return
+    try:
+        _write_atomically(Path(out), source)
+    except OSError as error:
+        click.echo(f"archc: error: cannot write {out}: {error.strerror or error}", err=True)
+        sys.exit(2)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: a
+    reader sees the old file or the new one, never half of one."""
+    import os
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 is for secrets, not source
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

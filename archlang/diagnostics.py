@@ -105,7 +105,8 @@ class Diagnostic:
 
 def _excerpt(source: Source, span: Span) -> list[str]:
     """The numbered source line and a caret line under the span."""
-    text = source.line_text(span.line).expandtabs(1)
+    # Control characters (a NUL in a binary file) would garble the terminal: show them as U+FFFD.
+    text = "".join(c if c.isprintable() else "\ufffd" for c in source.line_text(span.line).expandtabs(1))
     number = str(span.line)
     gutter = " " * len(number)
     width = max(1, min(span.width, len(text) - span.col + 1))

@@ -1,0 +1,274 @@
+"""`archc check`: exit codes, the table, --json, -D, --max-layers, help.
+
+Exit status: 0 ok (warnings allowed), 1 errors in a spec, 2 usage. Most runs
+use click's CliRunner (stdout and stderr kept apart); one runs the installed
+script in a real process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archlang.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+VGG16 = str(ROOT / "architectures" / "vgg16.arch")
+
+OK = "network small\ninput 3@32x32\nact relu\n[conv3-16]*2, pool\nfc-10\nsoftmax\n"
+WARNS = "network alex\ninput 3@224x224\nconv11-96/4 p=0\n"
+BROKEN = "network broken\ninput 3@32x32\ncnov3-16\nconv3-16 gorups=2\n"
+PARAMETRIC = "network wide(k = 8, bn = false)\ninput 3@32x32\nconv3-k bn=bn\n"
+
+
+@pytest.fixture
+def spec(tmp_path: Path):
+    """Write a spec to a file and return its path as a string."""
+
+    def write(text: str, name: str = "spec.arch") -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+
+    return write
+
+
+def archc(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args), prog_name="archc")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+# ---- exit codes ----------------------------------------------------------------------------
+
+
+def test_ok_prints_the_table_and_exits_0() -> None:
+    result = archc("check", VGG16)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"network vgg16 ({VGG16})"
+    assert lines[1].split() == ["name", "layer", "output", "params", "MACs", "memory", "rf/jump", "line"]
+    assert any(line.startswith("conv1_1 ") and "64@224x224" in line and "1,792" in line for line in lines)
+    assert "params      138,357,544" in result.stdout
+    assert "15,470,264,320" in result.stdout
+
+
+def test_warnings_still_exit_0(spec) -> None:
+    path = spec(WARNS)
+    result = archc("check", path)
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"{path}:3:1: warning[W301]: conv11-96/4 does not tile")
+    assert " 3 | conv11-96/4 p=0" in result.stderr
+    assert "error" not in result.stderr
+    assert result.stdout.startswith("network alex")
+
+
+def test_errors_exit_1_with_located_diagnostics(spec) -> None:
+    path = spec(BROKEN)
+    result = archc("check", path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path}:3:1: error[E201]: unknown layer 'cnov3'",
+        " 3 | cnov3-16",
+        "   | ^^^^^",
+        "  = hint: did you mean 'conv3'?",
+        f"{path}:4:10: error[E202]: conv has no option 'gorups'",
+        " 4 | conv3-16 gorups=2",
+        "   |          ^^^^^^^^",
+        "  = hint: did you mean 'groups'?",
+        "2 errors",
+    ]
+
+
+USAGE = [
+    ["check"],
+    ["check", "-D", "k", VGG16],
+    ["check", "-D", "=3", VGG16],
+    ["check", "-D", "1k=3", VGG16],
+    ["check", "-D", "k=", VGG16],
+    ["check", "--bogus", VGG16],
+    ["check", "--max-layers", "0", VGG16],
+    ["check", "--max-layers", "many", VGG16],
+    ["frobnicate", VGG16],
+]
+
+
+@pytest.mark.parametrize("args", USAGE, ids=" ".join)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = archc(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Usage: archc" in result.stderr and "Error:" in result.stderr
+
+
+def test_bad_define_names_the_expected_form() -> None:
+    result = archc("check", "-D", "k", VGG16)
+    assert "'k' is not NAME=VALUE (e.g. -D k=256)" in result.stderr
+
+
+# ---- -D parameters ---------------------------------------------------------------------------
+
+
+def test_define_overrides_a_parameter(spec) -> None:
+    path = spec(PARAMETRIC)
+    data = json.loads(archc("check", path, "--json", "-D", "k=32", "-D", "bn=true").stdout)
+    assert data["output"] == [32, 32, 32]
+    assert data["params"] == 3 * 3 * 3 * 32 + 32 + 2 * 32
+    assert data["layers"][0]["op"] == "conv3-32"
+
+
+def test_define_of_an_unknown_parameter_exits_1(spec) -> None:
+    path = spec(PARAMETRIC)
+    result = archc("check", path, "-D", "kk=3")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:1:1: error[E205]: -D kk: network 'wide' has no parameter 'kk'")
+    assert "did you mean 'k'?" in result.stderr
+
+
+@pytest.mark.parametrize("define, col", [("k=true", 14), ("k=abc", 14), ("bn=3", 21)])
+def test_define_of_the_wrong_type_exits_1(spec, define: str, col: int) -> None:
+    path = spec(PARAMETRIC)
+    result = archc("check", path, "-D", define)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:1:{col}: error[E206]: -D {define}: ")
+
+
+# ---- --max-layers ------------------------------------------------------------------------------
+
+
+def test_repeat_bomb_exits_1(spec) -> None:
+    path = spec("network bomb\ninput 3@32x32\n[conv3-64]*1000000000\n")
+    result = archc("check", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:3:1: error[E307]: ")
+
+
+def test_max_layers_option(spec) -> None:
+    path = spec("network deep\ninput 3@32x32\n[conv3-8]*50\n")
+    assert archc("check", path, "--max-layers", "49").exit_code == 1
+    assert archc("check", path, "--max-layers", "50").exit_code == 0
+
+
+# ---- --json ------------------------------------------------------------------------------------
+
+LAYER_KEYS = {"name", "op", "line", "col", "out", "params", "macs"}
+DIAGNOSTIC_KEYS = {"severity", "code", "message", "line", "col"}
+
+
+def test_json_of_vgg16() -> None:
+    result = archc("check", VGG16, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert {"network", "input", "output", "params", "macs", "layers", "diagnostics"} <= set(data)
+    assert data["network"] == "vgg16"
+    assert data["input"] == [3, 224, 224]
+    assert data["output"] == [1000]
+    assert data["params"] == 138_357_544
+    assert data["macs"] == 15_470_264_320
+    assert data["diagnostics"] == []
+    for layer in data["layers"]:
+        assert LAYER_KEYS <= set(layer)
+        assert isinstance(layer["line"], int) and isinstance(layer["col"], int)
+    first = data["layers"][0]
+    assert (first["name"], first["op"], first["out"], first["params"]) == ("conv1_1", "conv3-64", [64, 224, 224], 1792)
+    assert sum(layer["params"] for layer in data["layers"]) == data["params"]
+    assert sum(layer["macs"] for layer in data["layers"]) == data["macs"]
+
+
+def test_json_layer_positions(spec) -> None:
+    data = json.loads(archc("check", spec(OK), "--json").stdout)
+    assert [(layer["op"], layer["line"], layer["col"]) for layer in data["layers"]] == [
+        ("conv3-16", 4, 2),
+        ("conv3-16", 4, 2),
+        ("maxpool2", 4, 15),
+        ("flatten", 5, 1),
+        ("fc-10", 5, 1),
+        ("softmax", 6, 1),
+    ]
+
+
+def test_json_with_a_warning(spec) -> None:
+    result = archc("check", spec(WARNS), "--json")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    [warning] = json.loads(result.stdout)["diagnostics"]
+    assert set(warning) == DIAGNOSTIC_KEYS
+    assert (warning["severity"], warning["code"], warning["line"], warning["col"]) == ("warning", "W301", 3, 1)
+
+
+def test_json_with_errors(spec) -> None:
+    result = archc("check", spec(BROKEN), "--json")
+    assert result.exit_code == 1
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert data["params"] is None and data["layers"] == []
+    assert [(d["severity"], d["code"], d["line"], d["col"]) for d in data["diagnostics"]] == [
+        ("error", "E201", 3, 1),
+        ("error", "E202", 4, 10),
+    ]
+    assert all(set(d) == DIAGNOSTIC_KEYS for d in data["diagnostics"])
+
+
+# ---- several files ------------------------------------------------------------------------------
+
+
+def test_several_files(spec) -> None:
+    good, bad = spec(OK, "good.arch"), spec(BROKEN, "bad.arch")
+    result = archc("check", good, bad)
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"network small ({good})")
+    assert result.stderr.startswith(f"{bad}:3:1: error[E201]")
+    assert archc("check", good, spec(WARNS, "alex.arch")).exit_code == 0
+
+
+def test_several_files_as_json(spec) -> None:
+    files = [spec(OK, "good.arch"), spec(BROKEN, "bad.arch"), spec(WARNS, "alex.arch")]
+    result = archc("check", "--json", *files)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [d["network"] for d in data] == ["small", None, "alex"]
+    assert [len(d["diagnostics"]) for d in data] == [0, 2, 1]
+
+
+# ---- help and version ----------------------------------------------------------------------------
+
+
+def test_check_help() -> None:
+    result = archc("check", "--help")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith("Usage: archc check [OPTIONS] FILES...")
+    for needle in ("--json", "-D, --define NAME=VALUE", "--max-layers", "FILE:LINE:COL", "0 ok", "2 usage"):
+        assert needle in text, needle
+
+
+def test_group_help_and_version() -> None:
+    assert "check" in archc("--help").stdout
+    result = archc("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("archc, version ")
+
+
+# ---- a real process ------------------------------------------------------------------------------
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("archc")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from archlang.cli import main; main()"]
+    return subprocess.run([*command, *args], check=False, capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_real_process_exit_codes(spec) -> None:
+    ok = run("check", "architectures/vgg16.arch", "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["params"] == 138_357_544
+    bad = run("check", spec(BROKEN))
+    assert bad.returncode == 1 and "error[E201]" in bad.stderr and "Traceback" not in bad.stderr
+    usage = run("check", "-D", "k", "architectures/vgg16.arch")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr

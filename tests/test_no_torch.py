@@ -1,0 +1,52 @@
+"""`archc check` never imports torch (nor graphviz): only `build` needs it.
+
+Each run is a fresh interpreter, so nothing imported by other tests counts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import sys
+from archlang.cli import main
+sys.argv = ["archc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "graphviz", "numpy"))
+print("EXIT", code, "HEAVY", ",".join(heavy) or "-", file=sys.stderr)
+"""
+
+
+def probe(*args: str) -> str:
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], check=False, capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stderr.splitlines()[-1]
+
+
+def test_check_does_not_import_torch() -> None:
+    assert probe("check", "architectures/vgg16.arch") == "EXIT 0 HEAVY -"
+
+
+def test_check_json_with_errors_does_not_import_torch(tmp_path: Path) -> None:
+    path = tmp_path / "bad.arch"
+    path.write_text("network bad\ninput 3@32x32\ncnov3-8\n")
+    assert probe("check", "--json", "architectures/vgg16.arch", str(path)) == "EXIT 1 HEAVY -"
+
+
+def test_import_time_lists_no_torch() -> None:
+    """The same seen from `python -X importtime`: every module the process imported."""
+    code = "import sys; from archlang.cli import main; sys.argv = ['archc', 'check', 'architectures/vgg16.arch']; main()"
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], check=False, capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "archlang.check" in imported
+    assert not {name for name in imported if name.split(".")[0] == "torch"}
