@@ -7,11 +7,23 @@
 
 `check` parses and checks a spec (a path or its text) and returns the checked
 network; every problem raises one `ArchError` carrying all diagnostics.
+`build` (imported on first use: it needs torch) returns the network as a
+PyTorch module, from the same source `archc build` writes.
 """
 
 from .check import CheckedNetwork, Layer, Row, check
 from .diagnostics import ArchError, Diagnostic
 from .layers import fmt_shape
 
-__all__ = ["ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Row", "check", "fmt_shape"]
+__all__ = ["ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Row", "build", "check", "fmt_shape"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # `build` imports torch, which takes seconds: only when it is asked for,
+    # so `import archlang` and `archc check` never pay for it.
+    if name == "build":
+        from .runtime import build
+
+        return build
+    raise AttributeError(f"module 'archlang' has no attribute {name!r}")

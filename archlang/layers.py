@@ -274,7 +274,7 @@ def _call_text(name: str, *values: Any) -> str:
 def _py(value: Any) -> str:
     """A Python literal: 3, 0.0001, True, (1, 7)."""
     if isinstance(value, tuple):
-        return f"({', '.join(map(_py, value))})"
+        return f"({_py(value[0])},)" if len(value) == 1 else f"({', '.join(map(_py, value))})"
     return repr(value)
 
 
@@ -627,6 +627,7 @@ KINDS: tuple[Kind, ...] = (
          options=(Option("filters", positive, required=True), Option("stride", positive, 1, aliases=("s",))),
          shape=_shortcut_shape, window=lambda o, x: ((1,) * (len(x) - 1), (o["stride"],) * (len(x) - 1)),
          label=lambda o: f"identity/{o['stride']} + zero pad", count="filters", stride="stride",
+         torch=lambda o, x, y: torch_call("ZeroPadShortcut", y[0] - x[0], o["stride"]),
          doc="zeropad-N/S: the ResNet paper's option A shortcut: every S-th position, channels padded "
              "with zeros to N; no parameters"),
     _join("concat", "concat: the paths of a branch, joined on channels"),
