@@ -17,9 +17,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from . import ir, layers, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
@@ -1327,7 +1328,7 @@ def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
     """A `Source` from a path (a `Path`, or a string naming a file or ending
     in .arch) or from spec text."""
     is_path = isinstance(path_or_text, Path) or (
-        "\n" not in path_or_text and (path_or_text.endswith(".arch") or Path(path_or_text).is_file()))
+        "\n" not in path_or_text and (path_or_text.endswith(".arch") or Path(path_or_text).exists()))
     if not is_path:
         return Source("<string>", _lines(str(path_or_text)))
     path = Path(path_or_text)

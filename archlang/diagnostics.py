@@ -8,8 +8,8 @@ the API raises `ArchError` holding all of them once a stage is done.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .source import Source, Span
 

@@ -11,15 +11,10 @@ blocks or parameters is the checker's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .source import Source, Span
 
 NO_SPAN = Span(0, 0, 0, 0)
-
-
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)
 
 
 # ---- expressions ------------------------------------------------------------
@@ -30,7 +25,7 @@ class Number:
     """A literal: int, float or bool (`true`/`false`)."""
 
     value: int | float | bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -38,7 +33,7 @@ class Name:
     """A bare name: a parameter, or a symbol such as `same` or `relu`."""
 
     id: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class Unary:
 
     op: str
     operand: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class Binary:
     op: str
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,10 +61,10 @@ class Activation:
 
     name: str
     args: tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-Expr = Union[Number, Name, Unary, Binary, Activation]
+Expr = Number | Name | Unary | Binary | Activation
 
 
 # ---- layers and structure ---------------------------------------------------
@@ -81,7 +76,7 @@ class Option:
 
     key: str
     value: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -96,7 +91,7 @@ class Call:
     stride: Expr | None = None
     options: tuple[Option, ...] = ()
     label: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -105,7 +100,7 @@ class Seq:
 
     items: tuple[Node, ...]
     label: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -114,7 +109,7 @@ class Repeat:
 
     body: Node
     count: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -123,7 +118,7 @@ class Cond:
 
     body: Node
     test: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -133,7 +128,7 @@ class Concat:
     paths: tuple[Seq, ...]
     options: tuple[Option, ...] = ()
     label: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -144,7 +139,7 @@ class Residual:
     body: Seq
     options: tuple[Option, ...] = ()
     label: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -153,10 +148,10 @@ class Side:
     with the input unchanged (Inception's auxiliary classifier)."""
 
     body: Seq
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-Node = Union[Call, Seq, Repeat, Cond, Concat, Residual, Side]
+Node = Call | Seq | Repeat | Cond | Concat | Residual | Side
 
 
 # ---- statements ---------------------------------------------------------------
@@ -168,7 +163,7 @@ class Param:
 
     name: str
     default: Expr | None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -177,7 +172,7 @@ class NetworkDecl:
 
     name: str
     params: tuple[Param, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -185,7 +180,7 @@ class InputDecl:
     """`input 3@224x224`: `dims` is (C,), (C, L) or (C, H, W)."""
 
     dims: tuple[int, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -196,7 +191,7 @@ class Default:
     kinds: tuple[str, ...]
     options: tuple[Option, ...]
     keyword: str = "default"
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -206,7 +201,7 @@ class Def:
     name: str
     params: tuple[Param, ...]
     body: Seq
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -216,7 +211,7 @@ class Import:
 
     path: str
     library: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

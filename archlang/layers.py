@@ -12,8 +12,9 @@ Shapes are tuples: (C,) a vector, (C, L) a 1-D signal, (C, H, W) an image.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 Shape = tuple[int, ...]
 Opts = Mapping[str, Any]

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import ir, syntax
-from .diagnostics import ArchError, Diagnostic, Collector
+from .diagnostics import ArchError, Collector, Diagnostic
 from .source import Source
 
 #: Imports nested deeper than this are refused (a chain of files importing each other).

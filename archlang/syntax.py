@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Iterator
 from importlib import resources
-from typing import Iterator
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
