@@ -1328,7 +1328,8 @@ def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
     """A `Source` from a path (a `Path`, or a string naming a file or ending
     in .arch) or from spec text."""
     is_path = isinstance(path_or_text, Path) or (
-        "\n" not in path_or_text and (path_or_text.endswith(".arch") or Path(path_or_text).exists()))
+        path_or_text.strip() and "\n" not in path_or_text
+        and (path_or_text.endswith(".arch") or Path(path_or_text).exists()))
     if not is_path:
         return Source("<string>", _lines(str(path_or_text)))
     path = Path(path_or_text)
