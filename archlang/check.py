@@ -15,6 +15,7 @@ it: `[conv3-64]*100000` costs two iterations of work.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -25,13 +26,21 @@ from typing import Any
 from . import ir, layers, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
 from .layers import Kind, RuleError, Shape, fmt_shape
-from .scope import Scope, build_scope
-from .source import MAX_SOURCE_BYTES, Source, Span
+from .scope import MAX_IMPORT_DEPTH, Scope, build_scope
+from .source import MAX_SOURCE_BYTES, Source, Span, TooLarge, read_file
 
 #: Default cap on the number of layers a spec may expand to.
 MAX_LAYERS = 1_000_000
 
-_SIZE_SUFFIX = re.compile(r"^(.*?[A-Za-z_])(\d+(?:x\d+)*)$")
+#: Sizes after a kind's name (conv1x7), matched on the reversed name: in linear time,
+#: where `^(.*?[A-Za-z_])(\d+(?:x\d+)*)$` took quadratic time on a long name.
+_SIZE_SUFFIX_REVERSED = re.compile(r"(?:\d+x)*\d+(?=[A-Za-z_])")
+
+
+def _size_suffix(name: str) -> tuple[str, str] | None:
+    """`conv1x7` -> ("conv", "1x7"): a name and the sizes written after it, if any."""
+    match = _SIZE_SUFFIX_REVERSED.match(name[::-1])
+    return (name[: -match.end()], name[-match.end():]) if match else None
 
 
 # ---- results -------------------------------------------------------------------------
@@ -163,12 +172,14 @@ class Sum:
 @dataclass(frozen=True, eq=False)
 class Block:
     """A checked block call: the call, the definition, the arguments bound to
-    its parameters, and the checked body."""
+    its parameters, the checked body, and the file the definition was written
+    in when not the network's own (as `Layer.origin`)."""
 
     call: ir.Call
     definition: ir.Def
     args: dict[str, Any]
     body: Any
+    origin: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -276,7 +287,13 @@ class EvalError(Exception):
 
 def suggest(word: str, choices: Any) -> str | None:
     """'did you mean' text for the closest of `choices`, if any is close."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return _suggest(word, tuple(sorted(choices)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggest(word: str, choices: tuple[str, ...]) -> str | None:
+    # Cached: a file that repeats one mistake thousands of times pays for difflib once.
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
 
@@ -343,9 +360,14 @@ def _binary(expr: ir.Binary, left: Any, right: Any) -> Any:
         return _COMPARE[expr.op](a, b)
     if b == 0 and expr.op in ("/", "//", "%"):
         raise EvalError("E306", "division by zero", expr.span)
-    if expr.op == "/" and not (isinstance(a, int) and isinstance(b, int)):
-        return a / b
-    return _ARITHMETIC[expr.op](a, b)
+    true_division = expr.op == "/" and not (isinstance(a, int) and isinstance(b, int))
+    try:
+        value = a / b if true_division else _ARITHMETIC[expr.op](a, b)
+    except OverflowError:
+        raise EvalError("E306", "the result is too large for a number", expr.span) from None
+    if isinstance(value, int) and abs(value) >= 10**syntax.MAX_DIGITS:
+        raise EvalError("E306", f"the result has more than {syntax.MAX_DIGITS} digits", expr.span)
+    return value
 
 
 def parse_value(text: str) -> Any:
@@ -393,17 +415,18 @@ class DefaultRule:
 class Checker:
     """Checks one module with one set of parameter values."""
 
-    def __init__(self, module: ir.Module, overrides: Mapping[str, Any], max_layers: int = MAX_LAYERS):
+    def __init__(self, module: ir.Module, overrides: Mapping[str, Any], max_layers: int = MAX_LAYERS,
+                 limits: Mapping[str, int] | None = None):
         self.module = module
         self.out = Collector(module.source)
         self.max_layers = max_layers
         self.resolved: dict[tuple[int, int, tuple[Any, ...]], Resolved | None] = {}
         self.weighty: dict[tuple[int, int], bool] = {}
+        self.counted: dict[tuple[Any, ...], int] = {}
         self.stack: list[str] = []
-        self.side_outputs: list[Shape] = []
         self.name = self._network_name()
         self.env = self._parameters(overrides)
-        self.scope, imported = build_scope(module)
+        self.scope, imported = build_scope(module, **(limits or {}))
         self.out.items += imported
         self.root = self.scope
         self.scope_defaults: dict[int, list[DefaultRule]] = {}
@@ -538,9 +561,14 @@ class Checker:
         kind = layers.lookup(call.name)
         if kind is not None:
             return kind, None
-        match = _SIZE_SUFFIX.match(call.name)
-        if match and (kind := layers.lookup(match.group(1))) is not None and kind.size:
-            sizes = tuple(int(s) for s in match.group(2).split("x"))
+        match = _size_suffix(call.name)
+        if match and (kind := layers.lookup(match[0])) is not None and kind.size:
+            digits = max(len(s) for s in match[1].split("x"))
+            if digits > syntax.MAX_DIGITS:
+                self.out.error("E306", f"a size of {digits:,} digits is too long (at most {syntax.MAX_DIGITS})",
+                               call.span)
+                return None, None
+            sizes = tuple(int(s) for s in match[1].split("x"))
             return kind, sizes
         span = Span(call.span.line, call.span.col, call.span.line, call.span.col + len(call.name),
                     call.span.start, call.span.start + len(call.name))
@@ -548,10 +576,10 @@ class Checker:
             hint = suggest(call.name, self.scope.blocks) or suggest(call.name.lower(), layers.BY_NAME)
             self.out.error("E211", f"undefined block '{call.name}'", span, hint or _blocks_hint(self.scope))
             return None, None
-        head = match.group(1).lower() if match else call.name.lower()
+        head = match[0].lower() if match else call.name.lower()
         hint = suggest(head, layers.BY_NAME)
         if hint and match:
-            hint = hint.replace("'?", f"{match.group(2)}'?")
+            hint = hint.replace("'?", f"{match[1]}'?")
         self.out.error("E201", f"unknown layer '{call.name}'", span, hint or suggest(call.name, self.scope.blocks))
         return None, None
 
@@ -682,7 +710,7 @@ class Walker(Checker):
             tree, shape = self.seq(module.body, shape, tail=True)
         rows = _rows(tree) if tree is not None else []
         return CheckedNetwork(self.name, self.env, self._declared_input(), shape,
-                              rows, tree, self.out.items, module.source, module, tuple(self.side_outputs))
+                              rows, tree, self.out.items, module.source, module, tuple(side_outputs(tree)))
 
     def _declared_input(self) -> Shape | None:
         inputs = self.module.inputs
@@ -747,7 +775,17 @@ class Walker(Checker):
             return 2  # a layer, plus the flatten an fc may imply
         definition, home = scope.blocks[call.name]
         inner = self._bind_quietly(call, definition, env)
-        return 1 + self._count(definition.body, inner, home, stack + (call.name,))
+        # Counted once per block and arguments: blocks that call a block twice, nested
+        # forty deep, would otherwise cost 2**40 steps before the cap is reached.
+        key = (id(definition), id(home), stack, tuple((k, repr(v)) for k, v in inner.items()))
+        if key not in self.counted:
+            try:
+                self.counted[key] = 1 + self._count(definition.body, inner, home, stack + (call.name,))
+            except _TooMany as too_many:
+                if home is scope:
+                    raise
+                raise _TooMany(call, too_many.args[1]) from None  # point at the call, not into another file
+        return self.counted[key]
 
     def _bind_quietly(self, call: ir.Call, definition: ir.Def, env: Mapping[str, Any]) -> dict[str, Any]:
         given = {p.name: evaluate_quietly(a, env) for p, a in zip(definition.params, call.args)}
@@ -907,8 +945,6 @@ class Walker(Checker):
 
     def side(self, node: ir.Side, x: Shape | None) -> tuple[Any, Shape | None]:
         body, y = self.seq(node.body, x, tail=True)
-        if y is not None:
-            self.side_outputs.append(y)
         return Aside(node, body, y), x
 
     def _no_options(self, options: tuple[ir.Option, ...], span: Span, what: str) -> None:
@@ -933,7 +969,8 @@ class Walker(Checker):
         finally:
             self.stack.pop()
             self.env, self.scope, self.out.source = saved
-        return Block(call, definition, dict(inner), body), y
+        origin = None if home is self.root else home.source.name
+        return Block(call, definition, dict(inner), body, origin), y
 
     def _bind(self, call: ir.Call, definition: ir.Def) -> dict[str, Any] | None:
         """Arguments to parameters: positional, then by name; defaults in order."""
@@ -1011,8 +1048,8 @@ class Walker(Checker):
 
     @staticmethod
     def _kind_quietly(name: str) -> Kind | None:
-        match = _SIZE_SUFFIX.match(name)
-        return layers.lookup(match.group(1)) if match else None
+        match = _size_suffix(name)
+        return layers.lookup(match[0]) if match else None
 
     def is_activation(self, node: ir.Node) -> bool:
         if not isinstance(node, ir.Call) or node.name in self.scope.blocks:
@@ -1098,10 +1135,10 @@ def _projection_stride(x: Shape, y: Shape) -> int | None:
         return None
     if len(x) == 1:
         return 1
-    for stride in range(1, max(x[1:]) + 1):
-        if all((n - 1) // stride + 1 == m for n, m in zip(x[1:], y[1:])):
-            return stride
-    return None
+    # (n - 1) // s + 1 == m holds for s from (n - 1) // m + 1 up to (n - 1) // (m - 1)
+    # (no upper end when m is 1): the smallest stride that suits every dimension.
+    stride = max((n - 1) // m + 1 for n, m in zip(x[1:], y[1:]))
+    return stride if all((n - 1) // stride + 1 == m for n, m in zip(x[1:], y[1:])) else None
 
 
 def _uses_bn(result: Any) -> bool:
@@ -1152,6 +1189,21 @@ def walk_layers(node: Any, depth: int = 0) -> Iterator[tuple[Layer, int]]:
     else:
         for child in node.children:
             yield from walk_layers(child, depth)
+
+
+def side_outputs(node: Any) -> Iterator[Shape]:
+    """The shapes of the side outputs in walk order (a side inside a side
+    first), every iteration of a repeat included, reused ones too."""
+    if node is None or isinstance(node, Layer):
+        return
+    if isinstance(node, (Block, Aside)):
+        children: tuple[Any, ...] = (node.body,)
+    else:
+        children = node.parts if isinstance(node, (Branch, Sum)) else node.children
+    for child in children:
+        yield from side_outputs(child)
+    if isinstance(node, Aside) and node.out is not None:
+        yield node.out
 
 
 def _rows(tree: Any) -> list[Row]:
@@ -1319,6 +1371,18 @@ def _widest(fields: list[RF]) -> RF:
 # ---- entry points ----------------------------------------------------------------------------
 
 
+_BYTES_HINT = "raise the limit (--max-bytes, max_bytes=)"
+
+
+def _exists(text: str) -> bool:
+    """Whether one line of text names something on disk; a name the system
+    refuses (too long, say) names nothing, so the line is spec text."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _lines(text: str) -> str:
     """Windows and old Mac line breaks as \\n, so lines and columns count the same everywhere."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -1329,40 +1393,53 @@ def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
     in .arch) or from spec text."""
     is_path = isinstance(path_or_text, Path) or (
         path_or_text.strip() and "\n" not in path_or_text
-        and (path_or_text.endswith(".arch") or Path(path_or_text).exists()))
+        and (path_or_text.endswith(".arch") or _exists(path_or_text)))
     if not is_path:
-        return Source("<string>", _lines(str(path_or_text)))
+        text = str(path_or_text)
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            raise ArchError([Diagnostic("error", "E100", f"the spec is {size:,} bytes, more than the limit of "
+                                        f"{max_bytes:,}", None, Source("<string>", ""), _BYTES_HINT)])
+        return Source("<string>", _lines(text))
     path = Path(path_or_text)
     out = Collector(Source(str(path), ""))
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            out.error("E100", f"{path} is {size:,} bytes, more than the limit of {max_bytes:,}", None)
-        else:
-            data = path.read_bytes()
-            return Source(str(path), _lines(data.decode("utf-8-sig", errors="replace")), path)
+        return Source(str(path), _lines(read_file(path, max_bytes)), path)
+    except TooLarge as error:
+        out.error("E100", f"{path} is {error.size:,} bytes, more than the limit of {max_bytes:,}", None, _BYTES_HINT)
     except OSError as error:
         out.error("E100", f"cannot read {path}: {error.strerror or error}", None)
     raise ArchError(out.items)
 
 
-def check(path_or_text: str | Path, max_layers: int = MAX_LAYERS, **params: Any) -> CheckedNetwork:
+def check(path_or_text: str | Path, max_layers: int = MAX_LAYERS, max_bytes: int = MAX_SOURCE_BYTES,
+          max_depth: int = syntax.MAX_DEPTH, max_import_depth: int = MAX_IMPORT_DEPTH,
+          **params: Any) -> CheckedNetwork:
     """Check a spec (a path or its text), with parameters overriding the
     network's defaults. Returns the checked network (warnings in its
-    `diagnostics`); raises `ArchError` with every diagnostic if any is an error."""
-    return check_source(load(path_or_text), params, max_layers)
+    `diagnostics`); raises `ArchError` with every diagnostic if any is an error.
+
+    The limits refuse what no real network needs, each with its own error:
+    more than `max_layers` layers once repeats are expanded (E307), files or
+    text of more than `max_bytes` bytes (E100), brackets nested more than
+    `max_depth` deep (E109), imports nested more than `max_import_depth`
+    files deep (E215)."""
+    limits = {"max_depth": max_depth, "max_bytes": max_bytes, "max_import_depth": max_import_depth}
+    return check_source(load(path_or_text, max_bytes), params, max_layers, limits)
 
 
-def check_source(source: Source, params: Mapping[str, Any], max_layers: int = MAX_LAYERS) -> CheckedNetwork:
+def check_source(source: Source, params: Mapping[str, Any], max_layers: int = MAX_LAYERS,
+                 limits: Mapping[str, int] | None = None) -> CheckedNetwork:
     try:
-        module = syntax.parse(source)
-        walker = Walker(module, params, max_layers)
+        module = syntax.parse(source, (limits or {}).get("max_depth", syntax.MAX_DEPTH))
+        walker = Walker(module, params, max_layers, limits)
         network = walker.run()
     except RecursionError:
         # Brackets are capped by the syntax stage; a chain of hundreds of
         # operators (1+1+...+1, ------1) still nests the tree past Python's limit.
         out = Collector(source)
-        out.error("E109", "an expression nests too deeply to check (hundreds of operators in a row)", None)
+        out.error("E109", "the spec nests too deeply to check (hundreds of operators in a row, or "
+                  "brackets past what Python can follow)", None)
         raise ArchError(out.items) from None
     walker.out.raise_if_errors()
     return network

@@ -5,8 +5,11 @@ Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +19,35 @@ from . import __version__
 from .check import MAX_LAYERS, check, parse_value
 from .diagnostics import ArchError, Diagnostic
 from .report import table
+from .scope import MAX_IMPORT_DEPTH
+from .source import MAX_SOURCE_BYTES
+from .syntax import MAX_DEPTH
 from .tables import FORMATS as TABLE_FORMATS
 from .tables import compare, listing
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
+
+#: check's limits as options of every command that checks: flag, keyword, default, help.
+LIMITS = (
+    ("--max-layers", "max_layers", MAX_LAYERS, "Refuse specs that expand to more layers than this."),
+    ("--max-bytes", "max_bytes", MAX_SOURCE_BYTES, "Refuse spec files (and imports) larger than this many bytes."),
+    ("--max-depth", "max_depth", MAX_DEPTH, "Refuse brackets nested deeper than this."),
+    ("--max-import-depth", "max_import_depth", MAX_IMPORT_DEPTH, "Refuse imports nested deeper than this many files."),
+)
+
+
+def limit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command check's limits as options; it receives them together
+    as `limits`, a dict of check's keyword arguments."""
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        command(limits={keyword: kwargs.pop(keyword) for _, keyword, _, _ in LIMITS}, **kwargs)
+
+    for flag, keyword, default, text in reversed(LIMITS):
+        run = click.option(flag, keyword, type=click.IntRange(min=1), default=default, show_default=True,
+                           help=text)(run)
+    return run
 
 
 def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
@@ -28,6 +56,8 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
         name, sep, value = item.partition("=")
         if not sep or not name.strip().isidentifier() or not value.strip():
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
+        if name.strip() in {keyword for _, keyword, _, _ in LIMITS}:
+            raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
         params[name.strip()] = parse_value(value)
     return params
 
@@ -57,9 +87,9 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
               help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
-@click.option("--max-layers", type=click.IntRange(min=1), default=MAX_LAYERS, show_default=True,
-              help="Refuse specs that expand to more layers than this.")
-def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any], max_layers: int) -> None:
+@limit_options
+def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any],
+                  limits: dict[str, int]) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
     activation memory and receptive field, then the totals.
 
@@ -68,18 +98,18 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     source line, a caret and a hint. Exit status: 0 ok (warnings allowed),
     1 errors, 2 usage.
     """
-    results = [_check_one(path, params, max_layers) for path in files]
+    results = [_check_one(path, params, limits) for path in files]
     if as_json:
         objects = [result for result, _ in results]
         click.echo(json.dumps(objects[0] if len(objects) == 1 else objects, indent=2))
     sys.exit(1 if any(failed for _, failed in results) else 0)
 
 
-def _check_one(path: str, params: dict[str, Any], max_layers: int) -> tuple[dict[str, Any], bool]:
+def _check_one(path: str, params: dict[str, Any], limits: dict[str, int]) -> tuple[dict[str, Any], bool]:
     """Check one file; print its table (or diagnostics) unless JSON is asked for."""
     as_json = click.get_current_context().params["as_json"]
     try:
-        network = check(Path(path), max_layers=max_layers, **params)
+        network = check(Path(path), **limits, **params)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, as_json)
         return _failed_json(path, error.diagnostics), True
@@ -116,10 +146,10 @@ def _failed_json(path: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
 # ---- render and table (issue 5) ---------------------------------------------------------------
 
 
-def _checked_or_exit(path: str, params: dict[str, Any]) -> Any:
+def _checked_or_exit(path: str, params: dict[str, Any], limits: dict[str, int]) -> Any:
     """The checked network, its warnings on stderr; exit 1 with the diagnostics on errors."""
     try:
-        network = check(Path(path), **params)
+        network = check(Path(path), **limits, **params)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, False)
         sys.exit(1)
@@ -135,7 +165,9 @@ def _checked_or_exit(path: str, params: dict[str, Any]) -> Any:
 @click.option("--unroll", is_flag=True, help="Draw every iteration of a repeat, not one ×N cluster.")
 @click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True,
               help="Top to bottom (TB) or left to right (LR).")
-def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str) -> None:
+@limit_options
+def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str,
+                   limits: dict[str, int]) -> None:
     """Draw FILE as a diagram: a box per layer in paper notation with its
     activation and parameters, the tensor shape on every edge, repeats as
     one cluster marked ×N.
@@ -151,7 +183,7 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
     if suffix not in render.FORMATS:
         raise click.BadParameter(f"'{out}' must end in {', '.join('.' + f for f in render.FORMATS)}",
                                  param_hint="'-o'")
-    network = _checked_or_exit(file, params)
+    network = _checked_or_exit(file, params, limits)
     try:
         render.write(network, out, unroll, rankdir.upper())
     except render.RenderError as error:
@@ -165,7 +197,8 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
               help="Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
               help=DEFINE_HELP + " Applies to every file.")
-def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any]) -> None:
+@limit_options
+def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any], limits: dict[str, int]) -> None:
     """Set FILES side by side as the VGG paper's Table 1: a column per
     network, stages aligned between the pools, layers in paper notation,
     and the parameters in millions.
@@ -174,8 +207,21 @@ def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any]) -> N
     archc table vgg11.arch vgg11_lrn.arch vgg13.arch vgg16c.arch vgg16.arch vgg19.arch
     archc table vgg*.arch --format latex
     """
-    networks = [_checked_or_exit(path, params) for path in files]
+    networks = [_checked_or_exit(path, params, limits) for path in files]
     click.echo(compare(networks, fmt), nl=False)
+
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """A size: bytes, or a number with a binary unit (512MiB, 16GiB, 1.5T)."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d*)?)\s*([kmgt]?)(?:i?b)?", value.strip().lower())
+    if not match or float(match[1]) * _UNITS[match[2]] < 1:
+        raise click.BadParameter(f"'{value}' is not a size such as 16GiB or 512MiB", ctx, param)
+    return int(float(match[1]) * _UNITS[match[2]])
 
 
 @main.command("build")
@@ -183,7 +229,12 @@ def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any]) -> N
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="OUT.py, or - for standard output.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
-def build_command(file: str, out: str, params: dict[str, Any]) -> None:
+@click.option("--max-memory", callback=_memory, metavar="SIZE",
+              help="Refuse networks whose parameters and buffers take more than this at fp32, e.g. 16GiB "
+                   "[default: 4GiB].")
+@limit_options
+def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None,
+                  limits: dict[str, int]) -> None:
     """Compile FILE to a standalone PyTorch module: one nn.Module class,
     an explicit forward with a comment pointing back to each spec line,
     and a main block (`python OUT.py` prints the output shape and the
@@ -193,12 +244,13 @@ def build_command(file: str, out: str, params: dict[str, Any]) -> None:
     archc build vgg16.arch -o vgg16.py && python vgg16.py
     archc build alphago_policy.arch -D k=256 -o -
     """
-    from . import codegen  # codegen needs no torch either; imported here to keep check's start fast
+    from . import codegen, runtime  # neither imports torch; imported here to keep check's start fast
 
     if out != "-" and Path(out).resolve() == Path(file).resolve():
         raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
-    network = _checked_or_exit(file, params)
+    network = _checked_or_exit(file, params, limits)
     try:
+        runtime.refuse_large(network, max_memory or runtime.MAX_MEMORY)
         source = codegen.python(network)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, False)

@@ -34,6 +34,11 @@ from .layers import Shape, fmt_shape
 LINE_LENGTH = 88
 
 #: Attributes of nn.Module a submodule must not shadow (tests compare this with torch).
+#: Attributes the generated network class sets itself.
+CLASS_ATTRIBUTES = frozenset(("input_shape", "input_dtype"))
+#: Names the generated file binds at module level besides its classes.
+MODULE_NAMES = frozenset(("F", "nn", "torch", "math", "LENET5_TABLE"))
+
 MODULE_ATTRIBUTES = frozenset((
     "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
     "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward",
@@ -125,11 +130,13 @@ class L2Pool(nn.Module):
     def __init__(self, pool: nn.Module) -> None:
         super().__init__()
         self.pool = pool
-        size = pool.kernel_size
-        self.window = size * size if isinstance(size, int) else size[0] * size[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sqrt(self.pool(x * x) * self.window)
+        size = self.pool.kernel_size
+        window = 1
+        for k in size if isinstance(size, tuple) else (size,) * (x.dim() - 2):
+            window *= k
+        return torch.sqrt(self.pool(x * x) * window)
 ''',
     "PositionBias": '''
 class PositionBias(nn.Module):
@@ -168,7 +175,105 @@ class Maxout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.unflatten(1, (-1, self.pieces)).amax(2)
 ''',
+    "Embed": '''
+class Embed(nn.Embedding):
+    """Word vectors for a sequence of token ids, channels first: ids of shape
+    (N, L) give (N, D, L). Frozen vectors stay fixed in training but are still
+    parameters (Kim's static channel)."""
+
+    def __init__(self, vocab: int, dim: int, frozen: bool = False) -> None:
+        super().__init__(vocab, dim)
+        self.weight.requires_grad_(not frozen)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x).transpose(1, 2)
+''',
+    "PartialConv": '''
+class PartialConv(nn.Module):
+    """A convolution whose output map j sees only the input maps table[j]
+    (LeNet-5's C3, Table I). The maps that see the same number of inputs share
+    one grouped convolution, so the weights are exactly the connected ones."""
+
+    def __init__(
+        self,
+        table: tuple[tuple[int, ...], ...],
+        conv: type[nn.Module],
+        kernel_size: int | tuple[int, ...],
+        stride: int = 1,
+        padding: int | tuple[int, ...] = 0,
+        dilation: int = 1,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        window = {
+            "kernel_size": kernel_size,
+            "stride": stride,
+            "padding": padding,
+            "dilation": dilation,
+        }
+        self.convs = nn.ModuleList()
+        self.inputs: list[list[int]] = []
+        order: list[int] = []
+        for width in sorted({len(row) for row in table}):
+            maps = [j for j, row in enumerate(table) if len(row) == width]
+            self.inputs.append([i for j in maps for i in table[j]])
+            order += maps
+            n = len(maps)
+            self.convs.append(conv(width * n, n, groups=n, bias=bias, **window))
+        self.order = [order.index(j) for j in range(len(table))]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        parts = [conv(x[:, i]) for conv, i in zip(self.convs, self.inputs)]
+        return torch.cat(parts, 1)[:, self.order]
+''',
+    "Subsample": '''
+class Subsample(nn.Module):
+    """LeNet-5's trainable subsampling: the sum of each window (the average
+    times the window's size), times a coefficient, plus a bias, per map."""
+
+    def __init__(self, channels: int, pool: nn.Module) -> None:
+        super().__init__()
+        self.pool = pool
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rank = x.dim() - 2
+        size = self.pool.kernel_size
+        window = 1
+        for k in size if isinstance(size, tuple) else (size,) * rank:
+            window *= k
+        per_map = (-1,) + (1,) * rank
+        y = self.pool(x) * window
+        return y * self.weight.view(per_map) + self.bias.view(per_map)
+''',
+    "RBF": '''
+class RBF(nn.Module):
+    """LeNet-5's Euclidean RBF units: unit j gives sum_i (x_i - w_ji)^2, the
+    squared distance to its prototype w_j. The prototypes are fixed codes of
+    -1 and +1, a buffer rather than parameters. The distances are computed
+    as |x|^2 - 2 x.w + |w|^2, so the products x.w are one matrix multiply."""
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        codes = torch.randint(0, 2, (out_features, in_features)) * 2.0 - 1.0
+        self.register_buffer("prototypes", codes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = self.prototypes
+        squares = (x * x).sum(1, keepdim=True) + (w * w).sum(1)
+        return (squares - 2 * x @ w.T).clamp_min(0)
+''',
 }
+
+
+def _table_source(name: str, table: tuple[tuple[int, ...], ...]) -> str:
+    rows = "".join(f"    {layers._py(row)},\n" for row in table)
+    return (f"# The {name} connection table: row j lists the input maps output map j sees.\n"
+            f"{layers.table_constant(name)} = (\n{rows})\n")
+
+
+HELPERS.update({layers.table_constant(n): _table_source(n, t) for n, t in layers.TABLES.items()})
 
 #: Helpers whose source uses torch.nn.functional.
 _NEEDS_F = frozenset({"LocallyConnected", "ZeroPadShortcut"})
@@ -210,7 +315,8 @@ class Scope:
     """The body of one module class. `top` is the network itself, whose
     submodules take the rows' names; a block's are counted per kind
     (conv1, relu1). `lines` are forward's lines, each with the FILE:LINE
-    of the spec it comes from."""
+    of the spec it comes from; `sides` the variables of its side outputs,
+    which forward returns after the main output, in the spec's order."""
 
     top: bool
     subs: list[Sub] = field(default_factory=list)
@@ -223,6 +329,7 @@ class Scope:
     var: str = "x"  # the tensor forward's next line reads
     target: str = "x"  # the variable it assigns
     tensors: dict[str, int] = field(default_factory=dict)
+    sides: list[str] = field(default_factory=list)
 
     def name(self, wanted: str, sep: str = "_") -> str:
         """`wanted`, or `wanted_2`, `wanted_3`... if taken."""
@@ -247,8 +354,12 @@ class Scope:
         return self.name(f"{prefix}{self.counts[prefix]}")
 
     def add(self, name: str, ctor: Ctor, where: str, x: Shape, y: Shape) -> None:
+        """A submodule and its forward line; a block with side outputs
+        returns them after its output, and they become this scope's too."""
         self.subs.append(Sub(name, ctor))
-        self.emit(f"{self.target} = self.{name}({self.var})", where)
+        sides = [self.fresh("aux") for _ in ctor.scope.sides] if isinstance(ctor, Instance) else []
+        self.emit(f"{', '.join([self.target, *sides])} = self.{name}({self.var})", where)
+        self.sides += sides
         self.var = self.target
         self.in_shape = self.in_shape or x
         self.out_shape = y
@@ -388,9 +499,9 @@ def attribute(name: str) -> str:
     """A row name as a submodule attribute: `basic3.conv1` -> `basic3_conv1`;
     keywords and nn.Module's own attributes get a trailing underscore."""
     name = re.sub(r"\W", "_", name, flags=re.ASCII)
-    if not name or name[0].isdigit():
-        name = f"layer_{name}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in MODULE_ATTRIBUTES:
+    if not name or name[0].isdigit() or name[0] == "_":
+        name = f"layer_{name}"  # nn.Module keeps its own state in _modules, _parameters, __dict__
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in MODULE_ATTRIBUTES | CLASS_ATTRIBUTES:
         name += "_"
     return name
 
@@ -421,8 +532,8 @@ def class_name(network: CheckedNetwork) -> str:
         raise _error(network, "E401", f"network name {comment_text(ascii(name))} is not a Python identifier",
                      span, "name it with letters, digits and underscores: network my_net")
     camel = camel_case(name) or "Network"
-    if not camel.isidentifier() or keyword.iskeyword(camel):
-        camel = f"Net{camel}"
+    if not camel.isidentifier() or keyword.iskeyword(camel) or camel in HELPERS or camel in MODULE_NAMES:
+        camel = f"Net{camel}"  # network embed: class NetEmbed, beside the helper class Embed
     return camel
 
 
@@ -438,27 +549,16 @@ class Lowering:
         self.rows: list[Row] = network.rows
         self.cursor = 0
         self.instances: list[Instance] = []
-        self.file = comment_text(Path(network.source.name).name)
-        self.homes = _block_files(network)
+        self.spec = comment_text(Path(network.source.name).name)
+        self.file = self.spec  # the file of the lines being lowered: a block's own inside it
 
     def where(self, span: Any) -> str:
         return f"{self.file}:{span.line}"
 
-    def _home(self, definition: Any) -> str:
-        """The file a block was written in (its name where that is unknown)."""
-        known, file = self.homes.get(definition.name, (None, ""))
-        return file if known == definition else comment_text(definition.name)
-
     def visit(self, node: Any, scope: Scope) -> None:
         if node is None:
             return
-        method = getattr(self, f"visit_{type(node).__name__}", None)
-        if method is None:
-            written = getattr(node, "node", None) or getattr(node, "call", None)
-            span = getattr(written, "span", None)
-            raise _error(self.network, "E402", f"archc build cannot write {type(node).__name__} nodes yet", span,
-                         "check and render handle it; PyTorch output for it comes in a later version")
-        method(node, scope)
+        getattr(self, f"visit_{type(node).__name__}")(node, scope)
 
     def visit_Group(self, node: Any, scope: Scope) -> None:
         for item in node.items:
@@ -490,7 +590,7 @@ class Lowering:
         """A block call (`inception(64, ...)`): an instance of a class named
         after the block; calls that differ only in numbers share it."""
         inner = Scope(top=False)
-        outer, self.file = self.file, self._home(node.definition)
+        outer, self.file = self.file, comment_text(Path(node.origin).name) if node.origin else self.spec
         self.visit(node.body, inner)
         self.file = outer
         if not inner.subs:
@@ -501,6 +601,17 @@ class Lowering:
         name = scope.name(attribute(label)) if label else scope.numbered(attribute(node.definition.name))
         scope.add(name, instance, self.where(node.call.span), inner.in_shape, inner.out_shape)  # type: ignore[arg-type]
         scope.kinds += inner.kinds
+
+    def visit_Aside(self, node: Any, scope: Scope) -> None:
+        """A side output (`side[...]`): its body reads the current tensor into
+        a variable of its own, which forward returns; the main path goes on
+        from the same tensor."""
+        start, target = scope.var, scope.target
+        scope.target = scope.fresh("aux")
+        self.visit(node.body, scope)
+        scope.sides.append(scope.var)
+        scope.var, scope.target = start, target
+        scope.kinds.append("side")
 
     def visit_Branch(self, node: Any, scope: Scope) -> None:
         """Parallel paths from one input, joined by torch.cat on channels."""
@@ -538,27 +649,24 @@ class Lowering:
         scope.kinds.append("residual")
         if join.act is not None:
             act, opts = join.act
-            text = act.torch({**opts, "inplace": True}, join.out_shape, join.out_shape)  # type: ignore[misc]
+            text = act.torch({**opts, "inplace": True}, join.out_shape, join.out_shape)
             act_name = _derived(name, "add", _prefix(act))
             act_name = scope.name(act_name if act_name not in scope.taken else f"{name}_{_prefix(act)}")
             scope.add(act_name, text, self.where(node.node.span), join.out_shape, join.out_shape)
 
     def visit_Layer(self, layer: Layer, scope: Scope) -> None:
         kind = layer.kind
-        if kind.torch is None:
-            raise _error(self.network, "E402", f"archc build cannot write {kind.name} layers yet", layer.span,
-                         "check and render handle it; PyTorch output for it comes in a later version")
         name = self._layer_name(layer, scope)
         line, x, y = self.where(layer.span), layer.in_shape, layer.out_shape
         scope.add(name, kind.torch(layer.opts, x, y), line, x, y)
         scope.kinds.append(_prefix(kind))
         if layer.opts.get("bn"):
             bn = layers.BY_NAME["batchnorm"]
-            scope.add(scope.name(_derived(name, _prefix(kind), "bn")), bn.torch({}, y, y), line, y, y)  # type: ignore[misc]
+            scope.add(scope.name(_derived(name, _prefix(kind), "bn")), bn.torch({}, y, y), line, y, y)
         if layer.act is not None:
             act, opts = layer.act
             # In place: the input is this layer's fresh output, read by nothing else.
-            text = act.torch({**opts, "inplace": True}, y, y)  # type: ignore[misc]
+            text = act.torch({**opts, "inplace": True}, y, y)
             scope.add(scope.name(_derived(name, _prefix(kind), _prefix(act))), text, line, y, y)
 
     # ---- names
@@ -716,7 +824,7 @@ class FileWriter(Emitter):
         self.top_level()
         self.network_class(name, top)
         self.top_level()
-        self.main(name)
+        self.main(name, top.sides)
         return self.source()
 
     def top_level(self) -> None:
@@ -756,16 +864,26 @@ class FileWriter(Emitter):
             text, start = cls.template(sub, start)
             self.call_line(f"self.{sub.name} = ", text)
         self.outdent()
-        self.forward(cls.scope.lines, _agreed_notes(cls))
+        self.forward(cls.scope.lines, _agreed_notes(cls), cls.scope.sides)
         self.outdent()
 
     def network_class(self, name: str, top: Scope) -> None:
         network = self.network
         self.writeline(f"class {name}(nn.Module):")
         self.indent()
-        self.writeline(f'"""{network.name}: {fmt_shape(network.input)} -> {fmt_shape(network.output)}."""')
+        summary = f"{network.name}: {fmt_shape(network.input)} -> {fmt_shape(network.output)}."
+        if top.sides:
+            self.writeline(f'"""{summary}')
+            self.writeline()
+            shapes = ", ".join(map(fmt_shape, network.side_outputs))
+            what = "side outputs" if len(top.sides) > 1 else "side output"
+            self.writeline(f"forward returns a tuple: the output, then the {what} ({shapes}).")
+            self.writeline('"""')
+        else:
+            self.writeline(f'"""{summary}"""')
         self.writeline()
         self.writeline(f"input_shape = {layers._py(tuple(network.input or ()))}")
+        self.writeline(f"input_dtype = {'torch.long' if takes_token_ids(network) else 'torch.float32'}")
         self.writeline()
         self.writeline("def __init__(self) -> None:")
         self.indent()
@@ -773,29 +891,33 @@ class FileWriter(Emitter):
         for sub in top.subs:
             self.call_line(f"self.{sub.name} = ", sub.text())
         self.outdent()
-        self.forward(top.lines, [note for _, note in top.lines])
+        self.forward(top.lines, [note for _, note in top.lines], top.sides)
         self.outdent()
 
-    def forward(self, lines: list[tuple[str, str]], notes: list[str]) -> None:
+    def forward(self, lines: list[tuple[str, str]], notes: list[str], sides: list[str]) -> None:
+        """forward: the main output alone, or a tuple of it and the side outputs."""
+        returns = "tuple[torch.Tensor, ...]" if sides else "torch.Tensor"
         self.writeline()
-        self.writeline("def forward(self, x: torch.Tensor) -> torch.Tensor:")
+        self.writeline(f"def forward(self, x: torch.Tensor) -> {returns}:")
         self.indent()
         for (code, _), note in zip(lines, notes):
             self.commented(code, note)
-        self.writeline("return x")  # every scope's last line assigns x
+        self.writeline(f"return {', '.join(['x', *sides])}")  # the main path ends in x in every scope
         self.outdent()
 
-    def main(self, name: str) -> None:
+    def main(self, name: str, sides: list[str]) -> None:
         self.writeline('if __name__ == "__main__":')
         self.indent()
         self.writeline(f"model = {name}().eval()")
-        self.writeline(f"x = torch.zeros(1, *{name}.input_shape)")
+        self.writeline("x = torch.zeros(1, *model.input_shape, dtype=model.input_dtype)")
         self.writeline("with torch.no_grad():")
         self.indent()
-        self.writeline("y = model(x)")
+        self.writeline(f"{', '.join(['y', *sides])} = model(x)")
         self.outdent()
         self.writeline("count = sum(p.numel() for p in model.parameters())")
         self.writeline(f'print(f"{self.network.name}: output {{tuple(y.shape[1:])}}, {{count:,}} parameters")')
+        for side in sides:
+            self.writeline(f'print(f"side output {side}: {{tuple({side}.shape[1:])}}")')
         self.outdent()
 
 
@@ -805,20 +927,14 @@ def _agreed_notes(cls: BlockClass) -> list[str]:
     return [c[0] if len(set(c)) == 1 else "" for c in columns]
 
 
-def _block_files(network: CheckedNetwork) -> dict[str, tuple[Any, str]]:
-    """The file each imported block was written in, by name (with its `Def`
-    to make sure), for the FILE:LINE comments of the lines inside it."""
-    from .scope import build_scope  # imports are resolved as the checker resolved them
-
-    try:
-        root, _ = build_scope(network.module)
-    except Exception:  # noqa: BLE001 - comments only: fall back to block names
-        return {}
-    return {name: (definition, comment_text(Path(home.source.name).name))
-            for name, (definition, home) in root.blocks.items()}
+def takes_token_ids(network: CheckedNetwork) -> bool:
+    """Whether the input is a sequence of token ids (a LongTensor): it is
+    when the network embeds them."""
+    return any(row.layer.kind.name == "embed" for row in network.rows)
 
 
 def _helpers_used(scopes: list[Scope]) -> list[str]:
+    """The helpers (classes and tables) the constructors name, in HELPERS order."""
     used = {m.group(0) for s in scopes for sub in s.subs if isinstance(sub.ctor, str)
-            for m in re.finditer(r"\b[A-Za-z_]\w*(?=\()", sub.ctor)}
+            for m in re.finditer(r"\b[A-Za-z_]\w*\b", sub.ctor)}
     return [h for h in HELPERS if h in used]

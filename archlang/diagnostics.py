@@ -51,7 +51,7 @@ CODES: dict[str, str] = {
     "E310": "branches of a concat disagree",
     "E311": "residual shapes disagree",
     "E401": "name is not a Python identifier",
-    "E402": "layer kind cannot be built for PyTorch yet",
+    "E403": "network too large to build",
     "W301": "stride does not tile the input",
 }
 

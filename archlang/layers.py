@@ -3,8 +3,9 @@
 An entry holds the kind's names, its options (with types, aliases and
 defaults), which notation slots fill which options (`conv3-64/2`: the 3 is the
 kernel, 64 the filters, 2 the stride), its shape rule, its parameter and MAC
-rules, its receptive-field window and its paper-notation label. The checker,
-the renderer and codegen all read this table; adding a kind is adding an entry.
+rules, its receptive-field window, its paper-notation label and its PyTorch
+constructor. The checker, the renderer and codegen all read this table; adding
+a kind is adding an entry.
 
 Shapes are tuples: (C,) a vector, (C, L) a 1-D signal, (C, H, W) an image.
 """
@@ -138,6 +139,8 @@ class Kind:
     options: tuple[Option, ...]
     shape: Callable[[Opts, Shape], Shape]
     label: Callable[[Opts], str]
+    #: The PyTorch constructor codegen writes, as text, from the options and the shapes in and out.
+    torch: Callable[[Opts, Shape, Shape], str]
     params: Callable[[Opts, Shape, Shape], int] = lambda o, x, y: 0
     macs: Callable[[Opts, Shape, Shape], int] = lambda o, x, y: 0
     window: Callable[[Opts, Shape], tuple[tuple[int, ...], tuple[int, ...]] | None] = lambda o, x: None
@@ -149,8 +152,6 @@ class Kind:
     weighted: bool = False
     defaults: frozenset[str] = frozenset()
     doc: str = ""
-    #: The PyTorch constructor codegen writes, as text (None: not buildable yet).
-    torch: Callable[[Opts, Shape, Shape], str] | None = None
     option_index: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -368,7 +369,9 @@ def _conv_macs(opts: Opts, x: Shape, y: Shape) -> int:
 
 
 def _conv_label(opts: Opts) -> str:
-    return f"conv{_kernel_text(opts)}-{opts['filters']}{_stride_text(opts)}"
+    """conv3-64, conv11-96/4; groups and dilation, which change the layer, are shown too."""
+    extra = "".join(f" {key[0]}={opts[key]}" for key in ("groups", "dilation") if opts.get(key, 1) != 1)
+    return f"conv{_kernel_text(opts)}-{opts['filters']}{_stride_text(opts)}{extra}"
 
 
 def _fc_params(opts: Opts, x: Shape, y: Shape) -> int:
@@ -496,7 +499,7 @@ def _maxout_shape(opts: Opts, x: Shape) -> Shape:
 
 
 def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option,
-         torch: Callable[[Opts, Shape, Shape], str] | None = None) -> Kind:
+         torch: Callable[[Opts, Shape, Shape], str]) -> Kind:
     def label(opts: Opts) -> str:
         values = [opts[o.name] for o in options if opts[o.name] != o.default]
         return _call_text(name, *values) if values else name
@@ -550,6 +553,16 @@ def table_name(value: Any, what: str) -> str:
     return value
 
 
+def table_constant(name: str) -> str:
+    """The name generated code gives a connection table: LENET5_TABLE."""
+    return f"{name.upper()}_TABLE"
+
+
+def _torch_partial(opts: Opts, x: Shape, y: Shape) -> str:
+    return torch_call("PartialConv", table_constant(opts["table"]), f"nn.Conv{len(x) - 1}d",
+                      **_torch_window(opts, x), bias=_unless(opts["bias"], True))
+
+
 def _rbf_shape(opts: Opts, x: Shape) -> Shape:
     if len(x) != 1:
         raise RuleError("E305", f"rbf needs a vector, but gets {fmt_shape(x)}")
@@ -558,8 +571,11 @@ def _rbf_shape(opts: Opts, x: Shape) -> Shape:
 
 def _join(name: str, doc: str) -> Kind:
     """Where branches meet. Their shapes come from several inputs, so the
-    checker works them out; the entry carries the rest."""
-    return Kind(name=name, family="join", options=(), shape=_same, label=lambda o: name, doc=doc)
+    checker works them out, and codegen writes the join itself (torch.cat, +);
+    the entry carries the rest. Written alone in a chain, a join has one input
+    and passes it on, so its constructor is nn.Identity."""
+    return Kind(name=name, family="join", options=(), shape=_same, label=lambda o: name,
+                torch=lambda o, x, y: "nn.Identity()", doc=doc)
 
 
 def _shortcut_shape(opts: Opts, x: Shape) -> Shape:
@@ -600,13 +616,14 @@ KINDS: tuple[Kind, ...] = (
                   Option("vocab", positive, required=True, help="number of words"),
                   Option("frozen", boolean, False, help="kept fixed in training (still counted as parameters)")),
          shape=_embed_shape, params=lambda o, x, y: o["vocab"] * o["dim"], label=lambda o: f"embed-{o['dim']}",
+         torch=lambda o, x, y: torch_call("Embed", o["vocab"], o["dim"], frozen=_unless(o["frozen"], False)),
          count="dim", positional=("dim", "vocab"),
          doc="embed-D vocab=V: a word vector of D values for each token id of the input sequence (D@L)"),
     Kind(name="partialconv", family="conv",
          options=_WINDOW_OPTIONS + (Option("table", table_name, "lenet5", symbolic=True,
                                            help="which input maps each output map sees (lenet5: Table I)"),)
          + _weight_options("filters", "number of filters (output channels)"),
-         shape=_partial_shape, window=sliding_window,
+         shape=_partial_shape, window=sliding_window, torch=_torch_partial,
          params=lambda o, x, y: _partial_weights(o, x) + o["bias"] * o["filters"] + o["bn"] * 2 * o["filters"],
          macs=lambda o, x, y: _partial_weights(o, x) * _volume(y[1:]),
          label=lambda o: f"partialconv{_kernel_text(o)}-{o['filters']}",
@@ -616,12 +633,14 @@ KINDS: tuple[Kind, ...] = (
     Kind(name="subsample", family="pool", options=_POOL_OPTIONS,
          shape=lambda o, x: sliding(o, x, x[0], "subsample"), window=sliding_window,
          params=lambda o, x, y: 2 * x[0], weighted=True, defaults=frozenset({"act"}),
+         torch=lambda o, x, y: torch_call("Subsample", x[0], _torch_pool("nn.AvgPool")(o, x, y)),
          label=lambda o: f"subsample{_kernel_text(o)}{_stride_text(o, o['kernel'][0])}",
          size="kernel", stride="stride", positional=("kernel", "stride"),
          doc="subsampleK: LeNet-5's trainable subsampling: the sum of each KxK window times a "
              "coefficient, plus a bias, per map (2C)"),
     Kind(name="rbf", family="fc", options=(Option("out", positive, required=True, help="number of classes"),),
          shape=_rbf_shape, macs=lambda o, x, y: x[0] * o["out"], label=lambda o: f"rbf-{o['out']}",
+         torch=lambda o, x, y: torch_call("RBF", x[0], o["out"]),
          count="out", positional=("out",),
          doc="rbf-N: LeNet-5's Euclidean RBF output units; their prototypes are fixed, not trained"),
     Kind(name="zeropad", family="other",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import ir, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
-from .source import Source
+from .source import MAX_SOURCE_BYTES, Source, TooLarge, read_file
 
 #: Imports nested deeper than this are refused (a chain of files importing each other).
 MAX_IMPORT_DEPTH = 32
@@ -41,9 +41,12 @@ def stdlib_names() -> list[str]:
 
 
 class Loader:
-    """Builds scopes, loading each imported file once."""
+    """Builds scopes, loading each imported file once, within the limits
+    `check` was given (the same for imported files as for the network's own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_depth: int = syntax.MAX_DEPTH, max_bytes: int = MAX_SOURCE_BYTES,
+                 max_import_depth: int = MAX_IMPORT_DEPTH) -> None:
+        self.max_depth, self.max_bytes, self.max_import_depth = max_depth, max_bytes, max_import_depth
         self.scopes: dict[str, Scope] = {}
         self.stack: list[str] = []
         self.diagnostics: list[Diagnostic] = []
@@ -87,13 +90,15 @@ class Loader:
             chain = " -> ".join(Path(k).name for k in self.stack[self.stack.index(key):] + [key])
             out.error("E214", f"import cycle: {chain}", statement.span, "move the shared blocks into a third file")
             return None
-        if len(self.stack) >= MAX_IMPORT_DEPTH:
-            out.error("E215", f"imports nest deeper than {MAX_IMPORT_DEPTH} files", statement.span)
+        if len(self.stack) >= self.max_import_depth:
+            out.error("E215", f"imports nest deeper than {self.max_import_depth} files", statement.span,
+                      "import the blocks from fewer levels of files, or raise the limit "
+                      "(--max-import-depth, max_import_depth=)")
             return None
         if key not in self.scopes:
             self.stack.append(key)
             try:
-                self.scopes[key] = self.scope(syntax.parse(source))
+                self.scopes[key] = self.scope(syntax.parse(source, self.max_depth))
             except ArchError as error:
                 self.diagnostics += error.diagnostics
                 return None
@@ -106,11 +111,19 @@ class Loader:
             return self._library(statement, out)
         base = importer.path.parent if importer.path else Path.cwd()
         path = (base / statement.path).resolve()
-        if not path.is_file():
-            out.error("E215", f"cannot import \"{statement.path}\": no file {path}", statement.span,
-                      f"the path is relative to {base}")
+        try:
+            if not path.is_file():
+                out.error("E215", f"cannot import \"{statement.path}\": no file {path}", statement.span,
+                          f"the path is relative to {base}")
+                return None
+            return Source(str(path), read_file(path, self.max_bytes), path)
+        except TooLarge as error:
+            out.error("E100", f"cannot import \"{statement.path}\": it is {error.size:,} bytes, more than the "
+                      f"limit of {self.max_bytes:,}", statement.span, "raise the limit (--max-bytes, max_bytes=)")
             return None
-        return Source(str(path), path.read_text(encoding="utf-8-sig", errors="replace"), path)
+        except OSError as error:  # a name too long for the system, a file we may not read
+            out.error("E215", f"cannot import \"{statement.path}\": {error.strerror or error}", statement.span)
+            return None
 
     def _library(self, statement: ir.Import, out: Collector) -> Source | None:
         names = stdlib_names()
@@ -122,9 +135,10 @@ class Loader:
         return Source(f"<stdlib>/{statement.path}.arch", entry.read_text("utf-8"), Path(str(entry)))
 
 
-def build_scope(module: ir.Module) -> tuple[Scope, list[Diagnostic]]:
-    """The scope of a parsed file and the diagnostics met loading its imports."""
-    loader = Loader()
+def build_scope(module: ir.Module, **limits: int) -> tuple[Scope, list[Diagnostic]]:
+    """The scope of a parsed file and the diagnostics met loading its imports;
+    `limits` are `Loader`'s (max_depth, max_bytes, max_import_depth)."""
+    loader = Loader(**limits)
     if module.source.path:
         loader.stack.append(str(module.source.path.resolve()))
     scope = loader.scope(module)

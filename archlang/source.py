@@ -8,11 +8,49 @@ the same thing are equal wherever they were written.
 
 from __future__ import annotations
 
+import errno
+import functools
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Files larger than this are refused before parsing (override with `max_bytes`).
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+class TooLarge(Exception):
+    """A spec file past the size limit: `size` is how many bytes it has (at least)."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+def read_file(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
+    """A spec file's text: UTF-8, a byte order mark dropped, undecodable bytes
+    as U+FFFD. Raises OSError if it cannot be read and TooLarge past
+    `max_bytes`. Only regular files are read, without blocking: a FIFO or
+    /proc/kmsg given as a spec fails at once instead of waiting forever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > max_bytes:
+            raise TooLarge(info.st_size)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes and (chunk := os.read(fd, max_bytes + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise TooLarge(size)  # a file whose size the system does not know in advance (/proc)
+    return b"".join(chunks).decode("utf-8-sig", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -43,9 +81,15 @@ class Source:
     text: str = field(repr=False)
     path: Path | None = field(default=None, compare=False, repr=False)
 
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The lines, split once: they end at line feeds only, as the lexer
+        counts them (not at U+2028 or a form feed)."""
+        return self.text.split("\n")
+
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its line break."""
-        lines = self.text.splitlines()
+        lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def span_at(self, offset: int) -> Span:

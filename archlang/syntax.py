@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from importlib import resources
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ir
 from .diagnostics import ArchError, Collector
@@ -30,6 +30,9 @@ OPEN_LINE = {",", "->", "→", "(", "[", "{", "|"}
 #: Deepest bracket nesting accepted: far past any real network, well inside
 #: Python's recursion limit for the stages that walk the tree.
 MAX_DEPTH = 100
+#: Most digits a number literal may have: far past any size (sizes stop at
+#: 2**31 - 1), well inside the 4,300 digits Python turns into an int.
+MAX_DIGITS = 100
 
 
 class _FoldLineBreaks:
@@ -73,11 +76,22 @@ def _token_span(token: Token) -> Span:
 
 @v_args(meta=True)
 class _ToIR(Transformer):
-    """Lark tree -> ir nodes. One method per grammar rule."""
+    """Lark tree -> ir nodes. One method per grammar rule. Problems found
+    here (a number too long) go to `out`."""
+
+    def __init__(self, out: Collector):
+        super().__init__()
+        self.out = out
+
+    def _whole(self, digits: str, span: Span) -> int:
+        if len(digits) > MAX_DIGITS:
+            self.out.error("E306", f"a number of {len(digits):,} digits is too long (at most {MAX_DIGITS})", span)
+            return 0
+        return int(digits)
 
     # ---- expressions
     def int_(self, meta, children):
-        return ir.Number(int(children[0]), _token_span(children[0]))
+        return ir.Number(self._whole(str(children[0]), _token_span(children[0])), _token_span(children[0]))
 
     def float_(self, meta, children):
         return ir.Number(float(children[0]), _token_span(children[0]))
@@ -191,7 +205,7 @@ class _ToIR(Transformer):
     def input_stmt(self, meta, children):
         text = str(children[0])
         channels, _, rest = text.partition("@")
-        dims = (int(channels),) + tuple(int(d) for d in rest.split("x") if rest)
+        dims = tuple(self._whole(d, _span(meta)) for d in [channels, *(rest.split("x") if rest else ())])
         return ir.InputDecl(dims, _span(meta))
 
     def act_stmt(self, meta, children):
@@ -254,7 +268,7 @@ def _check_text(source: Source, out: Collector) -> bool:
     return True
 
 
-def _check_brackets(source: Source, out: Collector) -> bool:
+def _check_brackets(source: Source, out: Collector, max_depth: int = MAX_DEPTH) -> bool:
     """Match brackets first: 'unclosed [' at the bracket beats 'unexpected end'."""
     stack: list[tuple[str, int]] = []
     text = source.text
@@ -270,9 +284,10 @@ def _check_brackets(source: Source, out: Collector) -> bool:
             i = end if end >= 0 else len(text)
         elif ch in OPENERS:
             stack.append((ch, i))
-            if len(stack) > MAX_DEPTH:
-                out.error("E109", f"brackets nest more than {MAX_DEPTH} deep", source.span_at(i),
-                          "a deep stack of layers is written with a repeat, as in [conv3-64]*200")
+            if len(stack) > max_depth:
+                out.error("E109", f"brackets nest more than {max_depth} deep", source.span_at(i),
+                          "a deep stack of layers is written with a repeat, as in [conv3-64]*200; "
+                          "or raise the limit (--max-depth, max_depth=)")
                 return False
         elif ch in CLOSERS:
             if not stack or stack[-1][0] != CLOSERS[ch]:
@@ -343,14 +358,22 @@ def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector) 
         out.error("E102", f"unexpected {_describe(token)}", span, f"expected {_expected(error.expected)}")
 
 
-def parse(source: Source) -> ir.Module:
-    """Parse one source into an `ir.Module`; raise `ArchError` on syntax errors."""
+def parse(source: Source, max_depth: int = MAX_DEPTH) -> ir.Module:
+    """Parse one source into an `ir.Module`; raise `ArchError` on syntax
+    errors. Brackets may nest `max_depth` deep."""
     out = Collector(source)
-    if not (_check_text(source, out) and _check_brackets(source, out)):
+    if not (_check_text(source, out) and _check_brackets(source, out, max_depth)):
         out.raise_if_errors()
     try:
         tree = _parser().parse(source.text)
     except UnexpectedInput as error:
         _report_parse_error(source, error, out)
         raise ArchError(out.items) from None
-    return _module(source, _ToIR().transform(tree).children)
+    try:
+        statements = _ToIR(out).transform(tree).children
+    except VisitError as error:
+        # Lark wraps what a rule method raises (a RecursionError on a chain of
+        # thousands of operators): pass on the error itself.
+        raise error.orig_exc from None
+    out.raise_if_errors()
+    return _module(source, statements)

@@ -88,10 +88,11 @@ ENTRIES = [
     Entry("E401", {"my-net.arch": IN + "conv3-8\n"},
           "Name the network with a `network` line (letters, digits, underscores): `network my_net`.",
           build=True),
-    Entry("E402", {"example.arch": "input 56\nembed-300 vocab=20000\n"},
-          "Check and render the spec; build it once archc build writes the kind.", build=True),
     Entry("W301", {"example.arch": "input 3@224x224\nconv11-96/4 p=0\n"},
           "Use an input that tiles (227 for AlexNet), or pad; a warning does not fail the check."),
+    Entry("E403", {"example.arch": "input 512@7x7\nfc-10000000\n"},
+          "Shrink the layer the hint names (here an fc after a large flatten), or raise the limit: "
+          "`archc build --max-memory 1TiB`, `archlang.build(..., max_memory=2**40)`.", build=True),
 ]
 
 
@@ -105,9 +106,10 @@ def run(entry: Entry, folder: Path) -> list[archlang.Diagnostic]:
         target = folder / next(iter(entry.files))
     try:
         network = archlang.check(target, **entry.params)  # type: ignore[arg-type]
-        if entry.build:
-            from archlang import codegen
+        if entry.build:  # what archc build does after the check
+            from archlang import codegen, runtime
 
+            runtime.refuse_large(network)
             codegen.python(network)
         return network.diagnostics
     except archlang.ArchError as error:

@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang import codegen
+from archlang import codegen, layers
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHITECTURES = ROOT / "architectures"
 SPECS = sorted(ARCHITECTURES.glob("*.arch"))
+#: -D variants that add layers: a side output, a frozen second embedding.
+VARIANTS = {"inception_v3_aux": ("inception_v3.arch", {"aux": True}),
+            "kim2014_multichannel": ("kim2014.arch", {"multichannel": True}),
+            "vgg16_bn": ("vgg16.arch", {"bn": True})}
 ARCHC = str(Path(sys.executable).parent / "archc")
 
 # Runs a generated file as a script in a Python that refuses to import archlang.
@@ -35,30 +39,22 @@ def generate(spec: Path | str, **params: object) -> str:
     return codegen.python(archlang.check(spec, **params))
 
 
-def buildable() -> list[Path]:
-    """Specs archc build can write today (branches of every kind, not yet
-    kim2014's embedding or LeNet-5 1998's partial connections)."""
-    specs = []
-    for spec in SPECS:
-        try:
-            generate(spec)
-        except archlang.ArchError:
-            continue
-        specs.append(spec)
-    return specs
+def every_file() -> dict[str, str]:
+    """The generated source of every shipped spec and variant, by name."""
+    sources = {spec.stem: generate(spec) for spec in SPECS}
+    sources.update({name: generate(ARCHITECTURES / file, **params) for name, (file, params) in VARIANTS.items()})
+    return sources
 
 
 def test_deterministic_across_runs_and_hash_seeds() -> None:
-    here = {spec.name: generate(spec) for spec in buildable()}
-    assert here == {spec.name: generate(spec) for spec in buildable()}
+    here = {spec.name: generate(spec) for spec in SPECS}
+    assert here == {spec.name: generate(spec) for spec in SPECS}
     script = (
         "import archlang, json, sys; from archlang import codegen; "
         "print(json.dumps(codegen.python(archlang.check(sys.argv[1]))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    for name in ("vgg16.arch", "resnet50.arch", "googlenet.arch"):
-        if name not in here:
-            continue
+    for name in ("vgg16.arch", "resnet50.arch", "googlenet.arch", "lenet5_1998.arch"):
         run = subprocess.run([sys.executable, "-c", script, str(ARCHITECTURES / name)],
                              capture_output=True, text=True, env=env, check=True)
         import json
@@ -68,9 +64,8 @@ def test_deterministic_across_runs_and_hash_seeds() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
 def test_ruff_check_and_format(tmp_path: Path) -> None:
-    for spec in buildable():
-        (tmp_path / f"{spec.stem}.py").write_text(generate(spec))
-    (tmp_path / "vgg16_bn.py").write_text(generate(ARCHITECTURES / "vgg16.arch", bn=True))
+    for name, source in every_file().items():
+        (tmp_path / f"{name}.py").write_text(source)
     # --isolated: ruff's defaults (line length 88), not this project's settings.
     for command in (["check"], ["format", "--check"]):
         run = subprocess.run([sys.executable, "-m", "ruff", *command, "--isolated", "--no-cache", str(tmp_path)],
@@ -86,6 +81,20 @@ def test_standalone_script_without_archlang(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert "lenet5: output (10,), 61,706 parameters" in run.stdout
+
+
+@pytest.mark.parametrize(("name", "printed"), [
+    ("lenet5_1998", ["lenet5_1998: output (10,), 60,000 parameters"]),
+    ("kim2014", ["kim2014: output (2,), 5,990,402 parameters"]),  # its input: a LongTensor of token ids
+    ("inception_v3_aux", ["inception_v3: output (1000,), 27,161,264 parameters", "side output aux: (1000,)"]),
+])
+def test_standalone_scripts_of_the_kinds_pytorch_lacks(tmp_path: Path, name: str, printed: list[str]) -> None:
+    file, params = VARIANTS.get(name, (f"{name}.arch", {}))
+    (tmp_path / f"{name}.py").write_text(generate(ARCHITECTURES / file, **params))
+    run = subprocess.run([sys.executable, "-I", "-c", NO_ARCHLANG, f"{name}.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == printed
 
 
 @pytest.mark.slow
@@ -115,6 +124,15 @@ def test_helpers_only_when_used() -> None:
     maxout = generate("network m\ninput 8@16x16\nconv3-8, maxout(2), minpool, l2pool, local3-4 p=0, fc-3")
     for name in ("Maxout", "MinPool", "L2Pool", "LocallyConnected"):
         assert f"class {name}(nn.Module)" in maxout
+    lenet = generate(ARCHITECTURES / "lenet5_1998.arch")
+    for name in ("PartialConv", "Subsample", "RBF"):
+        assert f"class {name}(nn.Module)" in lenet
+    assert "LENET5_TABLE = (\n    (0, 1, 2),\n" in lenet  # Table I, written out once
+    assert "self.partialconv2 = PartialConv(LENET5_TABLE, nn.Conv2d, kernel_size=5)" in lenet
+    assert "self.subsample1 = Subsample(6, nn.AvgPool2d(kernel_size=2, stride=2))" in lenet
+    kim = generate(ARCHITECTURES / "kim2014.arch", multichannel=True)
+    assert "class Embed(nn.Embedding)" in kim and "input_dtype = torch.long" in kim
+    assert "Embed(18765, 300, frozen=True)" in kim and "Embed(18765, 300)" in kim
 
 
 # ---- injection: only identifiers, numbers and escaped comments reach the source ----
@@ -160,14 +178,52 @@ def test_module_attributes_cover_nn_module() -> None:
     assert public <= codegen.MODULE_ATTRIBUTES | {n for n in public if n.startswith("register_")}
 
 
-def test_kinds_without_a_constructor_are_a_located_error() -> None:
-    path = ARCHITECTURES / "kim2014.arch"
-    if not path.exists():
-        pytest.skip("kim2014.arch is not shipped")
-    with pytest.raises(archlang.ArchError) as caught:
-        generate(path)
-    assert caught.value.diagnostics[0].code == "E402"
-    assert caught.value.diagnostics[0].line > 0
+def test_every_kind_builds() -> None:
+    """Every kind of the table has a constructor; a join written alone in a
+    chain (one input) passes it on."""
+    assert all(callable(kind.torch) for kind in layers.KINDS)
+    source = generate("network n\ninput 3@8x8\nconv3-4, concat, add, zeropad-8")
+    assert "self.concat1 = nn.Identity()" in source and "self.add1 = nn.Identity()" in source
+
+
+SIDES = """network sides
+input 3@16x16
+act relu
+def stage(c) = conv3-c, side[gap, fc-10], pool
+[stage(8)]*2
+[conv3-8, side[gmp, fc-4]]*2
+{x + conv3-8, side[gmp, fc-4], conv3-8}
+{conv1-4 | side[gap, fc-2], conv1-4}
+gap, fc-3
+"""
+
+
+def test_side_outputs_are_returned_after_the_output() -> None:
+    """forward returns (output, *side outputs) in spec order, also from inside
+    blocks, repeats, residuals and branches; a block returns its own sides."""
+    source = generate(SIDES)
+    assert "        return x, aux\n" in source  # the stage block's forward
+    assert "x, aux = self.stage1(x)" in source and "x, aux2 = self.stage2(x)" in source
+    assert "        return x, aux, aux2, aux3, aux4, aux5, aux6\n" in source
+    assert "    forward returns a tuple: the output, then the side outputs (10, 10, 4, 4, 4, 2).\n" in source
+    assert 'print(f"side output aux6: {tuple(aux6.shape[1:])}")' in source
+    assert "tuple[torch.Tensor, ...]" not in generate(ARCHITECTURES / "vgg16.arch")
+    torch = pytest.importorskip("torch")
+    network, model = archlang.check(SIDES), archlang.build(SIDES)
+    outputs = model(torch.randn(2, 3, 16, 16))
+    assert [tuple(y.shape[1:]) for y in outputs] == [network.output, *network.side_outputs]
+    assert sum(p.numel() for p in model.parameters()) == network.params
+
+
+def test_block_comments_name_the_file_the_block_is_in(tmp_path: Path) -> None:
+    """FILE:LINE inside a block points into the file that defines it (the
+    checker records it: Block.origin), the call's line into the spec."""
+    (tmp_path / "blocks.arch").write_text("act relu\n\ndef pair(c) = conv3-c, conv3-c\n")
+    spec = tmp_path / "net.arch"
+    spec.write_text('network net\nimport "blocks.arch"\ninput 3@8x8\npair(4)\n')
+    source = generate(spec)
+    assert "x = self.conv1(x)  # blocks.arch:3" in source
+    assert "x = self.pair1(x)  # net.arch:4" in source
 
 
 # ---- torch stays out of archlang and archc check --------------------------------------
