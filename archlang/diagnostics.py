@@ -56,6 +56,11 @@ CODES: dict[str, str] = {
 }
 
 
+#: The longest source line an excerpt shows whole; of a longer one (a megabyte on
+#: one line), this many characters around the caret.
+EXCERPT_WIDTH = 240
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding: `severity` is "error" or "warning"; `span` is None only for
@@ -104,15 +109,21 @@ class Diagnostic:
 
 
 def _excerpt(source: Source, span: Span) -> list[str]:
-    """The numbered source line and a caret line under the span."""
+    """The numbered source line and a caret line under the span; of a line
+    longer than EXCERPT_WIDTH, the part around the caret."""
+    line, col = source.line_text(span.line), span.col
+    if len(line) > EXCERPT_WIDTH:
+        start = max(0, min(col - 1 - EXCERPT_WIDTH // 2, len(line) - EXCERPT_WIDTH))
+        head, tail = "..." if start else "", "..." if start + EXCERPT_WIDTH < len(line) else ""
+        line, col = head + line[start:start + EXCERPT_WIDTH] + tail, col - start + len(head)
     # Control characters (a NUL in a binary file) would garble the terminal: show them as U+FFFD.
-    text = "".join(c if c.isprintable() else "\ufffd" for c in source.line_text(span.line).expandtabs(1))
+    text = "".join(c if c.isprintable() else "\ufffd" for c in line.expandtabs(1))
     number = str(span.line)
     gutter = " " * len(number)
-    width = max(1, min(span.width, len(text) - span.col + 1))
+    width = max(1, min(span.width, len(text) - col + 1))
     return [
         f" {number} | {text}",
-        f" {gutter} | {' ' * (span.col - 1)}{'^' * width}",
+        f" {gutter} | {' ' * (col - 1)}{'^' * width}",
     ]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Iterator
 from importlib import resources
 
@@ -33,6 +34,7 @@ MAX_DEPTH = 100
 #: Most digits a number literal may have: far past any size (sizes stop at
 #: 2**31 - 1), well inside the 4,300 digits Python turns into an int.
 MAX_DIGITS = 100
+_BRACKETS_AND_SKIPS = re.compile(r'[()\[\]{}#"]')
 
 
 class _FoldLineBreaks:
@@ -260,9 +262,9 @@ def _module(source: Source, statements: list[object]) -> ir.Module:
 
 def _check_text(source: Source, out: Collector) -> bool:
     """Refuse what is not text before Lark sees it."""
-    text = source.text
-    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or ch == "\ufffd"), None)
-    if bad is not None:
+    found = [i for i in (source.text.find("\x00"), source.text.find("\ufffd")) if i >= 0]
+    if found:
+        bad = min(found)
         out.error("E107", "this is not a text file (it holds a NUL or undecodable byte)", source.span_at(bad))
         return False
     return True
@@ -273,7 +275,9 @@ def _check_brackets(source: Source, out: Collector, max_depth: int = MAX_DEPTH) 
     stack: list[tuple[str, int]] = []
     text = source.text
     i = 0
-    while i < len(text):
+    # From one character that matters to the next: a megabyte-long token costs one regex search.
+    while (match := _BRACKETS_AND_SKIPS.search(text, i)) is not None:
+        i = match.start()
         ch = text[i]
         if ch == "#":
             i = text.find("\n", i)

@@ -409,6 +409,12 @@ REGRESSIONS = [
     ("import resnet\ninput 3@224x224\nbottleneck_stage(64, 99999999999)", "E307"),
     # A residual whose shapes no stride maps: a loop over every stride up to the input size.
     ("input 3@2000000000x2000000000\n{x + conv3-8 p=0}", "E311"),
+    # Megabytes on one line: a Python loop over every character, and every diagnostic
+    # printing the whole line (4.8 s for this one; 115 s for the input it was shrunk from).
+    ("pad true\ninput " + "9" * 3_000_000, "E306"),
+    ("input 3@32x32\nconv3-8 " + " ".join(f"q{i}=1" for i in range(200)) + "  # " + "x" * 500_000, "E202"),
+    # A long name of sizes: the regex that split off `1x7` backtracked quadratically (2 s here).
+    ("input 3@8x8\na" + "1x" * 5000, "E201"),
 ]
 
 
