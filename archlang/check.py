@@ -709,8 +709,22 @@ class Walker(Checker):
         if shape is not None and self._within_cap(module.body):
             tree, shape = self.seq(module.body, shape, tail=True)
         rows = _rows(tree) if tree is not None else []
+        self._token_ids(rows)
         return CheckedNetwork(self.name, self.env, self._declared_input(), shape,
                               rows, tree, self.out.items, module.source, module, tuple(side_outputs(tree)))
+
+    def _token_ids(self, rows: list[Row]) -> None:
+        """E312: a network that embeds takes token ids (integers), which only
+        embed can read; `dropout, embed` would fail only once built and run."""
+        if not any(row.layer.kind.name == "embed" for row in rows):
+            return
+        for row in rows:
+            layer = row.layer
+            if isinstance(layer.in_shape, layers.NetworkInput) and layer.kind.name != "embed" \
+                    and layer.kind.family != "join":  # a join's in_shape is where its paths start
+                self.out.error("E312", f"{layer.op} reads the network's input, which holds token ids "
+                               "because the network embeds them; only embed reads token ids", layer.span,
+                               "put the embed layers first, right after the input line")
 
     def _declared_input(self) -> Shape | None:
         inputs = self.module.inputs
@@ -737,7 +751,7 @@ class Walker(Checker):
             self.out.error("E305", f"input {fmt_shape(dims)} has {len(dims) - 1} spatial dimensions; "
                            "archlang handles vectors (C), signals (C@L) and images (C@HxW)", inputs[0].span)
             return None
-        return dims
+        return layers.NetworkInput(dims)
 
     # ---- the layer cap
     def _within_cap(self, body: ir.Seq) -> bool:

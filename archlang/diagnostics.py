@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "E309": "missing layer size",
     "E310": "branches of a concat disagree",
     "E311": "residual shapes disagree",
+    "E312": "token ids and values mixed up",
     "E401": "name is not a Python identifier",
     "E403": "network too large to build",
     "W301": "stride does not tile the input",

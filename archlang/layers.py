@@ -20,6 +20,14 @@ from typing import Any
 Shape = tuple[int, ...]
 Opts = Mapping[str, Any]
 
+
+class NetworkInput(tuple):  # type: ignore[type-arg]
+    """The network's input shape as the walk starts it, before any layer: the
+    only place token ids can be, so the only shape `embed` may read. Any shape
+    rule that computes a new shape returns a plain tuple, which ends the mark."""
+
+    __slots__ = ()
+
 #: Largest number accepted for a size, count, stride or repeat.
 MAX_INT = 2**31 - 1
 
@@ -512,6 +520,10 @@ def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option,
 
 
 def _embed_shape(opts: Opts, x: Shape) -> Shape:
+    if not isinstance(x, NetworkInput):
+        raise RuleError("E312", f"embed reads token ids, so it must read the network's input; here it gets "
+                        f"the values {fmt_shape(x)} that the layers before it computed",
+                        "move the embed layer to the start of its path, right after the input line")
     if len(x) != 1:
         raise RuleError("E305", f"embed needs a sequence of token ids (a vector such as 56), but gets {fmt_shape(x)}")
     return (opts["dim"], x[0])

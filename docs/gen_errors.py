@@ -85,6 +85,9 @@ ENTRIES = [
           "Make every path end in the same height and width; only channels may differ."),
     Entry("E311", {"example.arch": IN + "{x + conv3-8} shortcut=identity\n"},
           "Let archc project the shortcut (`shortcut=auto`), or keep the shape in the body."),
+    Entry("E312", {"example.arch": "input 56\nfc-64\nembed-300 vocab=20000\n"},
+          "A network that embeds takes token ids: put `embed` first, reading the input, and every other "
+          "layer after it (the ids are integers; only embed reads them)."),
     Entry("E401", {"my-net.arch": IN + "conv3-8\n"},
           "Name the network with a `network` line (letters, digits, underscores): `network my_net`.",
           build=True),

@@ -100,6 +100,13 @@ ERRORS = [
     (HEAD + "conv3-64 pad=banana", "E308", 3, 10, None),
     (HEAD + "conv3", "E309", 3, 1, "conv3-64"),
     (HEAD + "fc", "E309", 3, 1, "fc-N"),
+    # Token ids: embed reads only the input, and only embed reads it (both passed the
+    # checker once, and failed when the built module ran).
+    ("network t\ninput 56\nfc-20\nembed-8 vocab=100", "E312", 4, 1, "right after the input line"),
+    ("network t\ninput 56\n[embed-8 vocab=100]*2", "E312", 3, 2, "right after the input line"),
+    ("network t\ninput 1@56x56\nembed-8 vocab=100", "E305", 3, 1, None),
+    ("network t\ninput 56\ndropout(0.5), embed-8 vocab=100", "E312", 3, 1, "put the embed layers first"),
+    ("network t\ninput 56\nside[fc-10], embed-8 vocab=9", "E312", 3, 6, None),
 ]
 
 
