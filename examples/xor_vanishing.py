@@ -14,13 +14,13 @@ and the seed's Keras initialisation (Glorot-uniform weights, zero biases).
 With seed 0 (fixed here, and what tests/test_parity.py runs) both of the seed's
 results reproduce: the sigmoid net ends at loss 0.2500 and accuracy 0.50, the
 ReLU net at accuracy 1.00 (loss 0.0020 with torch 2.13 on CPU). They depend on
-the seed, though. Over seeds 0 to 19 the sigmoid net stays at loss 0.2500 every
-time, but its accuracy is 0.50 for 14 seeds only: its outputs all sit at about
-0.5, and which side of 0.5 they fall gives 0.25 or 0.75 for the others. The ReLU
-net reaches accuracy 1.00 for 13 seeds; for the other 7 its units die and it
-stalls at loss 0.25 too. Both results together hold for 9 seeds of the 20 (0, 1,
-7, 10, 11, 12, 13, 15, 17). So the contrast is real, but a single run shows it
-only for a lucky seed; `--seeds` prints the survey.
+the seed, though. Over seeds 0 to 19 the sigmoid net is stuck every time: loss
+0.2500 and accuracy 0.50, its four outputs all 0.5 to six places (rounding noise
+puts some a hair above 0.5, differently on different CPUs; `DECISION_MARGIN` reads
+them as the 0.5 they are). The ReLU net reaches accuracy 1.00 for 13 seeds (0, 1,
+4, 6, 7, 9, 10, 11, 12, 13, 15, 17, 18); for the other 7 its units die and it
+stalls at loss 0.25 too. So the contrast is real, but a single run shows it
+only for a seed where the ReLU units survive; `--seeds` prints the survey.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
 SEED = 0
 EPOCHS = 2000
 LEARNING_RATE = 0.1
+# A stuck sigmoid net answers 0.5 +- 1e-6 for every input; which side of 0.5 that
+# rounding noise falls on differs between CPUs, so an output counts as class 1 only
+# when it clears 0.5 by more than the noise (it reads 0.5000 at four places, class 0).
+DECISION_MARGIN = 1e-4
 
 INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
@@ -66,7 +70,7 @@ def train(spec: Path, seed: int = SEED, epochs: int = EPOCHS) -> tuple[float, fl
     with torch.no_grad():
         outputs = model(INPUTS)
         loss = loss_fn(outputs, TARGETS).item()
-        accuracy = ((outputs > 0.5).float() == TARGETS).float().mean().item()
+        accuracy = ((outputs > 0.5 + DECISION_MARGIN).float() == TARGETS).float().mean().item()
     return loss, accuracy
 
 
