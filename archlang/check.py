@@ -14,7 +14,6 @@ it: `[conv3-64]*100000` costs two iterations of work.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -293,6 +292,8 @@ def suggest(word: str, choices: Any) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def _suggest(word: str, choices: tuple[str, ...]) -> str | None:
     # Cached: a file that repeats one mistake thousands of times pays for difflib once.
+    import difflib  # only a misspelt spec needs it: kept out of every `archc check` start
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

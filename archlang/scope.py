@@ -11,12 +11,15 @@ cycle, a name defined twice) are collected as diagnostics.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import ir, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
 from .source import MAX_SOURCE_BYTES, Source, TooLarge, read_file
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 #: Imports nested deeper than this are refused (a chain of files importing each other).
 MAX_IMPORT_DEPTH = 32
@@ -35,9 +38,16 @@ class Scope:
         return self.module.source
 
 
+def stdlib_folder() -> Traversable:
+    """The standard library's folder; importlib.resources is
+    imported only by specs that import something, not by every check."""
+    from importlib import resources
+
+    return resources.files("archlang.stdlib")
+
+
 def stdlib_names() -> list[str]:
-    folder = resources.files("archlang.stdlib")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".arch"))
+    return sorted(p.name[:-5] for p in stdlib_folder().iterdir() if p.name.endswith(".arch"))
 
 
 class Loader:
@@ -131,7 +141,7 @@ class Loader:
             out.error("E215", f"the standard library has no module '{statement.path}'", statement.span,
                       f"it has: {', '.join(names)}; a file is imported with quotes: import \"blocks.arch\"")
             return None
-        entry = resources.files("archlang.stdlib").joinpath(f"{statement.path}.arch")
+        entry = stdlib_folder().joinpath(f"{statement.path}.arch")
         return Source(f"<stdlib>/{statement.path}.arch", entry.read_text("utf-8"), Path(str(entry)))
 
 

@@ -13,7 +13,6 @@ per format, so the formats cannot disagree about what is in it.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from .check import CheckedNetwork, Layer
@@ -205,6 +204,8 @@ def latex(blocks: list[Block], note: str, align: tuple[str, ...]) -> str:
 
 def html_table(blocks: list[Block], note: str, align: tuple[str, ...]) -> str:
     """A plain HTML table: a thead, a tbody per block, colspan for spanning rows."""
+    import html  # cli imports this module for every command; only --format html needs html
+
     style = {"c": "center", "l": "left", "r": "right"}
     lines = ['<table class="archlang">']
     for i, block in enumerate(blocks):

@@ -143,20 +143,20 @@ def compile_package() -> None:
 @functools.cache
 def archc_vgg16_seconds() -> float:
     compile_package()
-    return median_wall([str(ARCHC), "check", str(VGG16)], runs=5)
+    return median_wall([str(ARCHC), "check", str(VGG16)], runs=9)
 
 
 @functools.cache
 def import_torch_seconds() -> float:
-    return median_wall([sys.executable, "-c", "import torch"], runs=3)
+    return median_wall([sys.executable, "-c", "import torch"], runs=5)
 
 
 def archc_process() -> Result:
-    return result("archc check vgg16.arch, whole process (median of 5)", archc_vgg16_seconds(), "s")
+    return result("archc check vgg16.arch, whole process (median of 9)", archc_vgg16_seconds(), "s")
 
 
 def torch_process() -> Result:
-    return result('python -c "import torch", whole process (median of 3)', import_torch_seconds(), "s")
+    return result('python -c "import torch", whole process (median of 5)', import_torch_seconds(), "s")
 
 
 def process_ratio() -> Result:

@@ -8,6 +8,7 @@ each example again and compares the printed diagnostics with the file.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import pytest
 
 from archlang.diagnostics import CODES
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 
 
 def _generator():
@@ -36,6 +38,16 @@ def test_every_code_the_compiler_can_emit_is_in_the_catalogue() -> None:
     assert documented == set(CODES)
     for code in CODES:
         assert f"## {code}: {CODES[code]}" in CATALOGUE
+
+
+def test_the_code_table_is_exactly_the_codes_the_source_raises() -> None:
+    """Every code literal in the compiler's modules is in CODES (so in the
+    catalogue), and CODES holds no code that nothing raises any more."""
+    raised = set()
+    for module in (ROOT / "archlang").rglob("*.py"):
+        if module.name != "diagnostics.py":
+            raised |= set(re.findall(r"[\"']([EW]\d{3})[\"']", module.read_text(encoding="utf-8")))
+    assert raised == set(CODES)
 
 
 @pytest.mark.parametrize("entry", GEN.ENTRIES, ids=lambda e: e.code)
