@@ -26,7 +26,7 @@ from . import ir, layers, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
 from .layers import Kind, RuleError, Shape, fmt_shape
 from .scope import MAX_IMPORT_DEPTH, Scope, build_scope
-from .source import MAX_SOURCE_BYTES, Source, Span, TooLarge, read_file
+from .source import MAX_SOURCE_BYTES, Source, Span, TooLarge, displayable, read_file
 
 #: Default cap on the number of layers a spec may expand to.
 MAX_LAYERS = 1_000_000
@@ -454,7 +454,7 @@ class Checker:
         if networks:
             return networks[0].name
         path = self.module.source.path
-        return path.stem if path else "network"
+        return displayable(path.stem) if path else "network"
 
     def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         decl = self.module.networks[0] if self.module.networks else None
@@ -1417,13 +1417,14 @@ def load(path_or_text: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Source:
                                         f"{max_bytes:,}", None, Source("<string>", ""), _BYTES_HINT)])
         return Source("<string>", _lines(text))
     path = Path(path_or_text)
-    out = Collector(Source(str(path), ""))
+    name = displayable(path)
+    out = Collector(Source(name, ""))
     try:
-        return Source(str(path), _lines(read_file(path, max_bytes)), path)
+        return Source(name, _lines(read_file(path, max_bytes)), path)
     except TooLarge as error:
-        out.error("E100", f"{path} is {error.size:,} bytes, more than the limit of {max_bytes:,}", None, _BYTES_HINT)
+        out.error("E100", f"{name} is {error.size:,} bytes, more than the limit of {max_bytes:,}", None, _BYTES_HINT)
     except OSError as error:
-        out.error("E100", f"cannot read {path}: {error.strerror or error}", None)
+        out.error("E100", f"cannot read {name}: {error.strerror or error}", None)
     raise ArchError(out.items)
 
 

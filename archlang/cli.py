@@ -19,7 +19,7 @@ from .check import MAX_LAYERS, check, parse_value
 from .diagnostics import ArchError, Diagnostic
 from .report import table
 from .scope import MAX_IMPORT_DEPTH
-from .source import MAX_SOURCE_BYTES
+from .source import MAX_SOURCE_BYTES, displayable
 from .syntax import MAX_DEPTH
 from .tables import FORMATS as TABLE_FORMATS
 from .tables import compare, listing
@@ -134,7 +134,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
 def _failed_json(path: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     return {
         "network": None,
-        "file": path,
+        "file": displayable(path),
         "input": None,
         "output": None,
         "params": None,
@@ -186,10 +186,11 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
                                  param_hint="'-o'")
     network = _checked_or_exit(file, params, limits)
     try:
-        render.write(network, out, unroll, rankdir.upper())
+        data = render.pipe(network, suffix, unroll, rankdir.upper())
     except render.RenderError as error:
         click.echo(f"archc: error: {error}", err=True)
         sys.exit(2)
+    _write_output(out, data)
 
 
 @main.command("table")
@@ -259,27 +260,49 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
     if out == "-":
         click.echo(source, nl=False)
         return
+    _write_output(out, source.encode("utf-8"))
+
+
+def _write_output(out: str, data: bytes) -> None:
+    """Write an output file, or exit 2 saying why it cannot be written."""
     try:
-        _write_atomically(Path(out), source)
+        _write(Path(out), data)
     except OSError as error:
-        click.echo(f"archc: error: cannot write {out}: {error.strerror or error}", err=True)
+        click.echo(f"archc: error: cannot write {displayable(out)}: {error.strerror or error}", err=True)
         sys.exit(2)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside `path`, then rename it over `path`: a
-    reader sees the old file or the new one, never half of one."""
+def _write(path: Path, data: bytes) -> None:
+    """A regular file (or a new one) is written beside itself and renamed over,
+    so a reader sees the old file or the new one, never half of one; a link
+    is followed, and stays a link. Anything else that exists (/dev/null, a
+    FIFO, a terminal) is written into: renaming over it would replace it."""
+    if path.exists() and not path.is_file():
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    _replace(path.resolve(), data)
+
+
+def _replace(path: Path, data: bytes) -> None:
     import os
     import tempfile
 
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 is for secrets, not source
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, mode)  # the old file's mode, or a new file's; mkstemp's 0600 is for secrets
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

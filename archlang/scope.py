@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import ir, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
-from .source import MAX_SOURCE_BYTES, Source, TooLarge, read_file
+from .source import MAX_SOURCE_BYTES, Source, TooLarge, displayable, read_file
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -120,19 +120,22 @@ class Loader:
         if statement.library:
             return self._library(statement, out)
         base = importer.path.parent if importer.path else Path.cwd()
-        path = (base / statement.path).resolve()
         try:
+            path = (base / statement.path).resolve()
             if not path.is_file():
-                out.error("E215", f"cannot import \"{statement.path}\": no file {path}", statement.span,
-                          f"the path is relative to {base}")
+                out.error("E215", f"cannot import \"{statement.path}\": no file {displayable(path)}", statement.span,
+                          f"the path is relative to {displayable(base)}")
                 return None
-            return Source(str(path), read_file(path, self.max_bytes), path)
+            return Source(displayable(path), read_file(path, self.max_bytes), path)
         except TooLarge as error:
             out.error("E100", f"cannot import \"{statement.path}\": it is {error.size:,} bytes, more than the "
                       f"limit of {self.max_bytes:,}", statement.span, "raise the limit (--max-bytes, max_bytes=)")
             return None
         except OSError as error:  # a name too long for the system, a file we may not read
             out.error("E215", f"cannot import \"{statement.path}\": {error.strerror or error}", statement.span)
+            return None
+        except RuntimeError:  # Python 3.11's resolve() on a loop of symbolic links
+            out.error("E215", f"cannot import \"{statement.path}\": a loop of symbolic links", statement.span)
             return None
 
     def _library(self, statement: ir.Import, out: Collector) -> Source | None:

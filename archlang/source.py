@@ -11,12 +11,24 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Files larger than this are refused before parsing (override with `max_bytes`).
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+#: What cannot be written out as UTF-8: the bytes of a file name that is not
+#: UTF-8 (Python keeps each as a lone surrogate), or a lone surrogate in a str.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def displayable(text: str | Path) -> str:
+    """A path (or name) as text that prints, encodes and serialises anywhere:
+    each byte of a non-UTF-8 file name becomes U+FFFD, as in the file's text."""
+    return _SURROGATE.sub("\ufffd", str(text))
 
 
 class TooLarge(Exception):
@@ -32,7 +44,10 @@ def read_file(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     as U+FFFD. Raises OSError if it cannot be read and TooLarge past
     `max_bytes`. Only regular files are read, without blocking: a FIFO or
     /proc/kmsg given as a spec fails at once instead of waiting forever."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except ValueError:  # a NUL, or a lone surrogate handed to the API: no file has that name
+        raise OSError(errno.EINVAL, "no file can have this name (it holds a NUL or a lone surrogate)") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):

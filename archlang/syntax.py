@@ -35,6 +35,7 @@ MAX_DEPTH = 100
 #: 2**31 - 1), well inside the 4,300 digits Python turns into an int.
 MAX_DIGITS = 100
 _BRACKETS_AND_SKIPS = re.compile(r'[()\[\]{}#"]')
+_NOT_TEXT = re.compile("[\x00\ufffd\ud800-\udfff]")
 
 
 class _FoldLineBreaks:
@@ -263,11 +264,11 @@ def _module(source: Source, statements: list[object]) -> ir.Module:
 
 
 def _check_text(source: Source, out: Collector) -> bool:
-    """Refuse what is not text before Lark sees it."""
-    found = [i for i in (source.text.find("\x00"), source.text.find("\ufffd")) if i >= 0]
-    if found:
-        bad = min(found)
-        out.error("E107", "this is not a text file (it holds a NUL or undecodable byte)", source.span_at(bad))
+    """Refuse what is not text before Lark sees it: a NUL, an undecodable byte
+    (read as U+FFFD), or a lone surrogate (only a str handed to the API has one)."""
+    bad = _NOT_TEXT.search(source.text)
+    if bad:
+        out.error("E107", "this is not a text file (it holds a NUL or undecodable byte)", source.span_at(bad.start()))
         return False
     return True
 

@@ -240,3 +240,57 @@ def test_oversized_file(tmp_path: Path) -> None:
         archlang.check(path)
     [error] = info.value.diagnostics
     assert error.code == "E100" and "more than the limit" in error.message
+
+
+# ---- names the system cannot spell, and loops of links --------------------------------------
+
+
+def test_lone_surrogates_in_text_are_not_text() -> None:
+    """A str handed to the API may hold a lone surrogate, which no file's text
+    can (undecodable bytes read as U+FFFD); an import path holding one made
+    pathlib raise UnicodeEncodeError."""
+    with pytest.raises(archlang.ArchError) as info:
+        archlang.check('input 3\nimport "\ud800blocks.arch"\nfc-2')
+    [error] = info.value.diagnostics
+    assert (error.code, error.line, error.col) == ("E107", 2, 9)
+
+
+def test_a_path_no_file_can_have_is_a_read_error() -> None:
+    with pytest.raises(archlang.ArchError) as info:
+        archlang.check("\ud800.arch")
+    [error] = info.value.diagnostics
+    assert error.code == "E100"
+    assert error.message == "cannot read \ufffd.arch: no file can have this name (it holds a NUL or a lone surrogate)"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes are a Linux matter")
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """The byte 0xFE in a file name reaches Python as the surrogate U+DCFE:
+    every output shows it as U+FFFD; `render` to .dot raised UnicodeEncodeError."""
+    folder = os.fsencode(tmp_path)
+    with open(folder + b"/\xfe.arch", "w", encoding="utf-8") as handle:
+        handle.write("input 3@32x32\nfc-2\n")  # no `network` line: the network is named after the file
+    spec, dot = os.fsdecode(folder + b"/\xfe.arch"), os.fsdecode(folder + b"/\xfe.dot")
+    listed = archc("check", spec)
+    assert listed.returncode == 0 and "network \ufffd (" in listed.stdout
+    assert '"network": "\\ufffd"' in archc("check", "--json", spec).stdout
+    drawn = archc("render", spec, "-o", dot)
+    assert drawn.returncode == 0, drawn.stderr
+    assert Path(dot).read_text(encoding="utf-8").startswith('digraph "\ufffd" {')
+    missing = archc("check", "--json", os.fsdecode(folder + b"/\xff.arch"))
+    assert missing.returncode == 1 and "\\udcff" not in missing.stdout and ".arch: No such file" in missing.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_an_import_through_a_loop_of_links(tmp_path: Path) -> None:
+    """Python 3.11's Path.resolve raises RuntimeError on a loop of links."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    for target in ("a", "a/blocks.arch"):
+        spec = tmp_path / "main.arch"
+        spec.write_text(f'import "{target}"\n' + HEAD + "fc-2\n")
+        with pytest.raises(archlang.ArchError) as info:
+            archlang.check(spec)
+        [error] = info.value.diagnostics
+        assert (error.code, error.line, error.col) == ("E215", 1, 1)
+        assert error.message == f'cannot import "{target}": a loop of symbolic links'

@@ -22,7 +22,8 @@ expand to a million layers (which takes as long as a million layers take, see
 Budget: a CI-sized run by default (the part marked slow is the bigger one);
 `ARCHLANG_FUZZ_EXAMPLES=100000` shares that many inputs between the two slow
 tests for the large run, and `ARCHLANG_FUZZ_STATS=FILE` appends each test's
-figures (inputs, slowest input and its time) to FILE as JSON lines.
+figures (inputs, slowest input and its time) to FILE as JSON lines, and each
+test's slowest input whole to FILE.<test>.slowest.arch, to time it again by hand.
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class Stats:
                   "slowest_input": self.slowest_input[:300]}
         with open(STATS_FILE, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+        Path(f"{STATS_FILE}.{test}.slowest.arch").write_text(self.slowest_input, encoding="utf-8",
+                                                               errors="surrogatepass")
 
 
 def assert_located(diagnostic: archlang.Diagnostic) -> None:
@@ -402,6 +405,8 @@ REGRESSIONS = [
     ("input 3@32x32\nconv" + "9" * 5000 + "-8", "E306"),
     # A result of thousands of digits could not be printed in its message: ValueError.
     ("input 3\nfc-(" + "*".join(["9" * 100] * 50) + ")", "E306"),
+    # A lone surrogate (only a str can hold one) in an import path: UnicodeEncodeError from pathlib.
+    ('input 1\nact 0\nact 0\nimport "\ud800blocks.arch"', "E107"),
     # An import path too long for the system: OSError from Path.is_file.
     ('import "' + "a" * 300 + '.arch"\ninput 3\nfc-2', "E215"),
     # The layer cap met inside a standard-library block: E307 pointed into resnet.arch
