@@ -68,8 +68,19 @@ def _volume(shape: tuple[int, ...] | None) -> int:
     return result
 
 
-def _mib(values: int) -> str:
-    return f"{values * 4 / 2**20:,.1f} MiB"
+def size_text(n: int, smallest: str = "KiB") -> str:
+    """Bytes in binary units, from `smallest` up: 527.8 MiB, 934.6 GiB, 116.8 TiB."""
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB")
+    value, units = n / 1024 ** (units.index(smallest) + 1), units[units.index(smallest):]
+    for unit in units[:-1]:
+        if value < 1024:
+            return f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} {units[-1]}"
+
+
+def fp32_size(values: int) -> str:
+    return size_text(values * 4, smallest="MiB")
 
 
 def _short(count: int) -> str:
@@ -84,7 +95,7 @@ def totals(network: CheckedNetwork) -> list[str]:
     params, macs, memory = network.params, network.macs, network.activation_elements
     return [
         f"output      {fmt_shape(network.output)}",
-        f"params      {params:,} ({_mib(params)} at fp32)",
+        f"params      {params:,} ({fp32_size(params)} at fp32)",
         f"MACs        {macs:,} multiply-accumulates ({_short(macs)}); FLOPs = 2 x MACs = {2 * macs:,}",
-        f"activations {memory:,} values per example ({_mib(memory)} at fp32)",
+        f"activations {memory:,} values per example ({fp32_size(memory)} at fp32)",
     ]

@@ -20,6 +20,7 @@ from . import codegen
 from .check import CheckedNetwork, Layer, check
 from .diagnostics import ArchError, Diagnostic
 from .layers import fmt_shape
+from .report import size_text
 
 if TYPE_CHECKING:
     import torch
@@ -75,16 +76,6 @@ def refuse_large(network: CheckedNetwork, max_memory: int = MAX_MEMORY) -> None:
             f"{size_text(values * BYTES_PER_VALUE)}; shrink it, or raise the limit (max_memory=, archc build "
             "--max-memory)")
     raise ArchError([Diagnostic("error", "E403", message, span, network.source, hint)])
-
-
-def size_text(n: int) -> str:
-    """Bytes in binary units: 527.8 MiB, 934.6 GiB."""
-    value, unit = n / 1024, "KiB"
-    for bigger in ("MiB", "GiB", "TiB", "PiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:,.1f} {unit}"
 
 
 def instantiate(network: CheckedNetwork, device: str | torch.device | None = None) -> nn.Module:

@@ -87,6 +87,11 @@ class _ToIR(Transformer):
     def __init__(self, out: Collector):
         super().__init__()
         self.out = out
+        # v_args wraps a rule method anew at every lookup (functools.update_wrapper
+        # each time, a tenth of parsing a long spec): bind each one once.
+        for name, member in vars(type(self)).items():
+            if not name.startswith("_") and callable(member):
+                setattr(self, name, getattr(self, name))
 
     def _whole(self, digits: str, span: Span) -> int:
         if len(digits) > MAX_DIGITS:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .check import CheckedNetwork, Layer
 from .layers import fmt_shape
-from .report import HEADERS, RIGHT, listing_rows
+from .report import HEADERS, RIGHT, fp32_size, listing_rows
 
 FORMATS = ("md", "latex", "html")
 
@@ -144,7 +144,7 @@ def listing_blocks(network: CheckedNetwork) -> tuple[list[Block], str]:
              f"{network.activation_elements:,}", "", "")
     note = (f"network {network.name} ({network.source.name}): MACs are multiply-accumulates; "
             f"FLOPs = 2 × MACs = {network.flops:,}. Memory counts activation values per example "
-            f"({network.activation_elements * 4 / 2**20:,.1f} MiB at fp32).")
+            f"({fp32_size(network.activation_elements)} at fp32).")
     return [Block((HEADERS,)), Block(tuple(listing_rows(network))), Block((total,))], note
 
 

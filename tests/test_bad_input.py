@@ -294,3 +294,19 @@ def test_an_import_through_a_loop_of_links(tmp_path: Path) -> None:
         [error] = info.value.diagnostics
         assert (error.code, error.line, error.col) == ("E215", 1, 1)
         assert error.message == f'cannot import "{target}": a loop of symbolic links'
+
+
+def test_check_leaves_the_cycle_collector_as_it_found_it() -> None:
+    """check pauses Python's cycle collector (long specs are many young objects)
+    and turns it back on, whether the spec checks or not, and only if it was on."""
+    import gc
+
+    for spec in (HEAD + "fc-2", HEAD + "conx3-8"):
+        outcome(spec)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            outcome(spec)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()

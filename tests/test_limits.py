@@ -23,6 +23,7 @@ import archlang
 from archlang import layers, runtime, scope, source, syntax
 from archlang.check import MAX_LAYERS
 from archlang.cli import main
+from archlang.report import totals
 
 HEAD = "network t\ninput 3@32x32\n"
 
@@ -237,6 +238,14 @@ def test_build_refuses_a_network_too_large_before_allocating() -> None:
     assert (error.code, error.line, error.col) == ("E403", 3, 1)
     assert "934.6 GiB" in error.message and "more than the limit of 4.0 GiB" in error.message
     assert "the largest layer is fc1 (fc-10000000 on 25088)" in (error.hint or "")
+
+
+def test_check_states_the_size_in_the_unit_that_reads() -> None:
+    """`archc check` says how much the parameters take before anyone builds them."""
+    params = totals(archlang.check(HUGE_FC))[1]
+    assert params == "params      250,890,000,000 (934.6 GiB at fp32)"
+    vgg16 = Path(__file__).resolve().parent.parent / "architectures" / "vgg16.arch"
+    assert totals(archlang.check(vgg16))[1] == "params      138,357,544 (527.8 MiB at fp32)"
 
 
 def test_build_memory_limit_can_be_raised_and_lowered() -> None:
