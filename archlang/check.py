@@ -1461,14 +1461,9 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_cycle_collector_paused()
 def check_source(source: Source, params: Mapping[str, Any], max_layers: int = MAX_LAYERS,
                  limits: Mapping[str, int] | None = None) -> CheckedNetwork:
-    with _cycle_collector_paused():
-        return _check_source(source, params, max_layers, limits)
-
-
-def _check_source(source: Source, params: Mapping[str, Any], max_layers: int,
-                  limits: Mapping[str, int] | None) -> CheckedNetwork:
     try:
         module = syntax.parse(source, (limits or {}).get("max_depth", syntax.MAX_DEPTH))
         walker = Walker(module, params, max_layers, limits)

@@ -68,15 +68,18 @@ def _volume(shape: tuple[int, ...] | None) -> int:
     return result
 
 
+_BINARY_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
+
+
 def size_text(n: int, smallest: str = "KiB") -> str:
     """Bytes in binary units, from `smallest` up: 527.8 MiB, 934.6 GiB, 116.8 TiB."""
-    units = ("KiB", "MiB", "GiB", "TiB", "PiB")
-    value, units = n / 1024 ** (units.index(smallest) + 1), units[units.index(smallest):]
-    for unit in units[:-1]:
+    first = _BINARY_UNITS.index(smallest)
+    value = n / 1024 ** (first + 1)
+    for unit in _BINARY_UNITS[first:-1]:
         if value < 1024:
             return f"{value:,.1f} {unit}"
         value /= 1024
-    return f"{value:,.1f} {units[-1]}"
+    return f"{value:,.1f} {_BINARY_UNITS[-1]}"
 
 
 def fp32_size(values: int) -> str:

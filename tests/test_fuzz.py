@@ -29,7 +29,6 @@ test's slowest input whole to FILE.<test>.slowest.arch, to time it again by hand
 from __future__ import annotations
 
 import datetime
-import gc
 import inspect
 import json
 import os
@@ -127,15 +126,12 @@ def check_cleanly(text: str, stats: Stats | None = None) -> None:
     """The property, for one input."""
     seconds, result = timed_check(text)
     if seconds >= RETIME:
-        # A pause of the machine (other processes, a full garbage collection of
-        # hypothesis's own data) is not the input's doing: time it once more,
-        # without the collector. A slow input is slow both times, so the faster
-        # run is its time (for the limit, and for the slowest input recorded).
-        gc.disable()
-        try:
-            again, result = timed_check(text)
-        finally:
-            gc.enable()
+        # A pause of the machine (other processes) is not the input's doing:
+        # time it once more (check itself pauses the cycle collector, so a
+        # collection of hypothesis's data cannot land inside it). A slow input
+        # is slow both times, so the faster run is its time (for the limit,
+        # and for the slowest input recorded).
+        again, result = timed_check(text)
         seconds = min(seconds, again)
         if stats is not None:
             stats.retimed += 1
