@@ -9,7 +9,7 @@ The figures:
 - `archc check architectures/vgg16.arch` as a whole process (the `archc` entry
   point beside this Python), against `python -c "import torch"` started the
   same way: the checker must cost a tenth of a torch import. Each command runs
-  once first, unmeasured: the first `archc` run builds Lark's parser cache.
+  once first, unmeasured, so that both read their files from a warm disk.
   Before that, `python -m compileall -q` byte-compiles the archlang package,
   as any install or first run does: where PYTHONDONTWRITEBYTECODE=1 is set
   (as on some CI machines) every `archc` start would otherwise recompile it.
