@@ -7,16 +7,21 @@
 
 `check` parses and checks a spec (a path or its text) and returns the checked
 network; every problem raises one `ArchError` carrying all diagnostics.
-`build` (imported on first use: it needs torch) returns the network as a
-PyTorch module, from the same source `archc build` writes.
+`analyze` never raises: it returns what could be checked and every
+diagnostic, for editors. `build` (imported on first use: it needs torch)
+returns the network as a PyTorch module, from the same source `archc build`
+writes.
 """
 
-from .check import CheckedNetwork, Layer, Row, check
+from ._version import __version__
+from .checker.checked import CheckedNetwork, Layer, Row
 from .diagnostics import ArchError, Diagnostic
-from .layers import fmt_shape
+from .limits import Limits
+from .pipeline import Analysis, analyze, check
+from .units import fmt_shape
 
-__all__ = ["ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Row", "build", "check", "fmt_shape"]
-__version__ = "0.1.0"
+__all__ = ["Analysis", "ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Limits", "Row", "__version__",
+           "analyze", "build", "check", "fmt_shape"]
 
 
 def __getattr__(name: str) -> object:
@@ -27,3 +32,15 @@ def __getattr__(name: str) -> object:
 
         return build
     raise AttributeError(f"module 'archlang' has no attribute {name!r}")
+
+
+def _register_notebook_display() -> None:
+    import sys
+
+    if "IPython" in sys.modules:  # only inside IPython: a plain import pays nothing
+        from . import notebook
+
+        notebook.register()
+
+
+_register_notebook_display()

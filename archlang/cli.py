@@ -14,38 +14,39 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .check import MAX_LAYERS, check, parse_value
+from ._version import __version__
+from .checker.evaluate import parse_value
 from .diagnostics import ArchError, Diagnostic
+from .limits import DEFAULT, Limits
+from .pipeline import check
 from .report import table
-from .scope import MAX_IMPORT_DEPTH
-from .source import MAX_SOURCE_BYTES, displayable
-from .syntax import MAX_DEPTH
+from .serialize import failure_json, network_json
+from .source import displayable
 from .tables import FORMATS as TABLE_FORMATS
 from .tables import compare, listing
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
 
-#: check's limits as options of every command that checks: flag, keyword, default, help.
+#: check's limits as options of every command that checks: flag, `Limits` field, help.
 LIMITS = (
-    ("--max-layers", "max_layers", MAX_LAYERS, "Refuse specs that expand to more layers than this."),
-    ("--max-bytes", "max_bytes", MAX_SOURCE_BYTES, "Refuse spec files (and imports) larger than this many bytes."),
-    ("--max-depth", "max_depth", MAX_DEPTH, "Refuse brackets nested deeper than this."),
-    ("--max-import-depth", "max_import_depth", MAX_IMPORT_DEPTH, "Refuse imports nested deeper than this many files."),
+    ("--max-layers", "max_layers", "Refuse specs that expand to more layers than this."),
+    ("--max-bytes", "max_bytes", "Refuse spec files (and imports) larger than this many bytes."),
+    ("--max-depth", "max_depth", "Refuse brackets nested deeper than this."),
+    ("--max-import-depth", "max_import_depth", "Refuse imports nested deeper than this many files."),
 )
 
 
 def limit_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command check's limits as options; it receives them together
-    as `limits`, a dict of check's keyword arguments."""
+    as `limits`, one `Limits`."""
 
     @functools.wraps(command)
     def run(**kwargs: Any) -> None:
-        command(limits={keyword: kwargs.pop(keyword) for _, keyword, _, _ in LIMITS}, **kwargs)
+        command(limits=DEFAULT.updated({field: kwargs.pop(field) for _, field, _ in LIMITS}), **kwargs)
 
-    for flag, keyword, default, text in reversed(LIMITS):
-        run = click.option(flag, keyword, type=click.IntRange(min=1), default=default, show_default=True,
-                           help=text)(run)
+    for flag, field, text in reversed(LIMITS):
+        run = click.option(flag, field, type=click.IntRange(min=1), default=getattr(DEFAULT, field),
+                           show_default=True, help=text)(run)
     return run
 
 
@@ -55,7 +56,7 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
         name, sep, value = item.partition("=")
         if not sep or not name.strip().isidentifier() or not value.strip():
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
-        if name.strip() in {keyword for _, keyword, _, _ in LIMITS}:
+        if name.strip() in Limits.names():
             raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
         params[name.strip()] = parse_value(value)
     return params
@@ -88,7 +89,7 @@ def main() -> None:
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
 @limit_options
 def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any],
-                  limits: dict[str, int]) -> None:
+                  limits: Limits) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
     activation memory and receptive field, then the totals.
 
@@ -106,19 +107,19 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     sys.exit(1 if any(failed for _, failed in results) else 0)
 
 
-def _check_one(path: str, params: dict[str, Any], limits: dict[str, int]) -> tuple[dict[str, Any], bool]:
+def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], bool]:
     """Check one file; print its table (or diagnostics) unless JSON is asked for."""
     as_json = click.get_current_context().params["as_json"]
     try:
-        network = check(Path(path), **limits, **params)
+        network = check(Path(path), limits=limits, **params)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, as_json)
-        return _failed_json(path, error.diagnostics), True
+        return failure_json(path, error.diagnostics), True
     _print_diagnostics(network.diagnostics, as_json)
     if not as_json:
         fmt = click.get_current_context().params.get("fmt", "text")
         click.echo(table(network) if fmt == "text" else listing(network, fmt))
-    return network.to_json(), False
+    return network_json(network), False
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
@@ -131,26 +132,13 @@ def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
         click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
 
 
-def _failed_json(path: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    return {
-        "network": None,
-        "file": displayable(path),
-        "input": None,
-        "output": None,
-        "params": None,
-        "macs": None,
-        "layers": [],
-        "diagnostics": [d.to_json() for d in diagnostics],
-    }
-
-
 # ---- render and table (issue 5) ---------------------------------------------------------------
 
 
-def _checked_or_exit(path: str, params: dict[str, Any], limits: dict[str, int]) -> Any:
+def _checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
     """The checked network, its warnings on stderr; exit 1 with the diagnostics on errors."""
     try:
-        network = check(Path(path), **limits, **params)
+        network = check(Path(path), limits=limits, **params)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, False)
         sys.exit(1)
@@ -168,7 +156,7 @@ def _checked_or_exit(path: str, params: dict[str, Any], limits: dict[str, int]) 
               help="Top to bottom (TB) or left to right (LR).")
 @limit_options
 def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str,
-                   limits: dict[str, int]) -> None:
+                   limits: Limits) -> None:
     """Draw FILE as a diagram: a box per layer in paper notation with its
     activation and parameters, the tensor shape on every edge, repeats as
     one cluster marked ×N.
@@ -200,7 +188,7 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
               help=DEFINE_HELP + " Applies to every file.")
 @limit_options
-def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any], limits: dict[str, int]) -> None:
+def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any], limits: Limits) -> None:
     """Set FILES side by side as the VGG paper's Table 1: a column per
     network, stages aligned between the pools, layers in paper notation,
     and the parameters in millions.
@@ -236,7 +224,7 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
                    "[default: 4GiB].")
 @limit_options
 def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None,
-                  limits: dict[str, int]) -> None:
+                  limits: Limits) -> None:
     """Compile FILE to a standalone PyTorch module: one nn.Module class,
     an explicit forward with a comment pointing back to each spec line,
     and a main block (`python OUT.py` prints the output shape and the
@@ -252,7 +240,7 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
         raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
     network = _checked_or_exit(file, params, limits)
     try:
-        runtime.refuse_large(network, max_memory or runtime.MAX_MEMORY)
+        runtime.refuse_large(network, max_memory or limits.max_memory)
         source = codegen.python(network)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, False)

@@ -133,7 +133,7 @@ class ArchError(Exception):
     them (warnings included), in source order."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
-        self.diagnostics = sorted(diagnostics, key=_order)
+        self.diagnostics = sorted(diagnostics, key=sort_key)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
     @property
@@ -141,7 +141,8 @@ class ArchError(Exception):
         return [d for d in self.diagnostics if d.is_error]
 
 
-def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    """Source order: by file, then line and column."""
     name = diagnostic.source.name if diagnostic.source else ""
     return (name, diagnostic.line, diagnostic.col)
 

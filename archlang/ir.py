@@ -5,13 +5,16 @@ these. Nodes keep the spec's structure (a repeat stays a `Repeat`, a block call
 stays a `Call`) so the renderer can draw one cluster and codegen can emit one
 class. Every node has a `span`; spans are excluded from equality and hashing.
 Names are kept as written (`conv3`, `FC`): resolving them to layer kinds,
-blocks or parameters is the checker's job.
+blocks or parameters is the checker's job. Every node declares its children
+in `fields` (the protocol of `nodes.Node`), so any walk can visit any node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
+from .nodes import Node as _Node
 from .source import Source, Span
 
 NO_SPAN = Span(0, 0, 0, 0)
@@ -21,24 +24,30 @@ NO_SPAN = Span(0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
-class Number:
+class Number(_Node):
     """A literal: int, float or bool (`true`/`false`)."""
+
+    fields: ClassVar[tuple[str, ...]] = ()
 
     value: int | float | bool
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class Name:
+class Name(_Node):
     """A bare name: a parameter, or a symbol such as `same` or `relu`."""
+
+    fields: ClassVar[tuple[str, ...]] = ()
 
     id: str
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class Unary:
+class Unary(_Node):
     """`op` is "-" or "not"."""
+
+    fields: ClassVar[tuple[str, ...]] = ("operand",)
 
     op: str
     operand: Expr
@@ -46,8 +55,10 @@ class Unary:
 
 
 @dataclass(frozen=True)
-class Binary:
+class Binary(_Node):
     """`op` is one of + - * / // % == != < <= > >= and or."""
+
+    fields: ClassVar[tuple[str, ...]] = ("left", "right")
 
     op: str
     left: Expr
@@ -56,8 +67,10 @@ class Binary:
 
 
 @dataclass(frozen=True)
-class Activation:
+class Activation(_Node):
     """An activation with arguments as an option value: `act=leakyrelu(0.1)`."""
+
+    fields: ClassVar[tuple[str, ...]] = ("args",)
 
     name: str
     args: tuple[Expr, ...]
@@ -71,8 +84,10 @@ Expr = Number | Name | Unary | Binary | Activation
 
 
 @dataclass(frozen=True)
-class Option:
+class Option(_Node):
     """`key=value` after a layer, in a call's parentheses, or in `default`."""
+
+    fields: ClassVar[tuple[str, ...]] = ("value",)
 
     key: str
     value: Expr
@@ -80,9 +95,11 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Call:
+class Call(_Node):
     """A layer or block as written: `conv3-64/2 p=1` has name "conv3",
     count 64, stride 2 and one option; `dropout(0.5)` has one positional arg."""
+
+    fields: ClassVar[tuple[str, ...]] = ("args", "kwargs", "count", "stride", "options")
 
     name: str
     args: tuple[Expr, ...] = ()
@@ -95,8 +112,10 @@ class Call:
 
 
 @dataclass(frozen=True)
-class Seq:
+class Seq(_Node):
     """Items one after another (`,`, `->`, `→`, a line break)."""
+
+    fields: ClassVar[tuple[str, ...]] = ("items",)
 
     items: tuple[Node, ...]
     label: str | None = None
@@ -104,8 +123,10 @@ class Seq:
 
 
 @dataclass(frozen=True)
-class Repeat:
+class Repeat(_Node):
     """`body*count`."""
+
+    fields: ClassVar[tuple[str, ...]] = ("body", "count")
 
     body: Node
     count: Expr
@@ -113,8 +134,10 @@ class Repeat:
 
 
 @dataclass(frozen=True)
-class Cond:
+class Cond(_Node):
     """`body if test`: the body is there only when the test is true."""
+
+    fields: ClassVar[tuple[str, ...]] = ("body", "test")
 
     body: Node
     test: Expr
@@ -122,44 +145,49 @@ class Cond:
 
 
 @dataclass(frozen=True)
-class Concat:
-    """`{a | b | c}`: parallel paths from one input, concatenated on channels."""
+class Identity(_Node):
+    """The path `x` of a branch: the branch's input, unchanged."""
 
-    paths: tuple[Seq, ...]
-    options: tuple[Option, ...] = ()
-    label: str | None = None
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class Residual:
-    """`{x + f}`: the body's output added to a shortcut of the input. Options:
-    `shortcut=` (auto, A, B, C, identity) and `act=`."""
+class Branch(_Node):
+    """Paths from one input, joined by `op`: `{a | b | c}` concatenates on
+    channels (Inception), `{x + f}` adds (ResNet's residual). A path is a
+    sequence, or `Identity` for the input itself. `op` is the join's symbol;
+    the table of joins (joins.py) says what it does."""
 
-    body: Seq
+    op: str
+    paths: tuple[Seq | Identity, ...]
     options: tuple[Option, ...] = ()
     label: str | None = None
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    fields: ClassVar[tuple[str, ...]] = ("paths", "options")
 
 
 @dataclass(frozen=True)
-class Side:
+class Side(_Node):
     """`side[...]`: a second output computed from here; the main path goes on
     with the input unchanged (Inception's auxiliary classifier)."""
 
+    fields: ClassVar[tuple[str, ...]] = ("body",)
+
     body: Seq
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-Node = Call | Seq | Repeat | Cond | Concat | Residual | Side
+Node = Call | Seq | Repeat | Cond | Branch | Side
 
 
 # ---- statements ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Param:
+class Param(_Node):
     """A parameter of the network or of a block; `default` None means required."""
+
+    fields: ClassVar[tuple[str, ...]] = ("default",)
 
     name: str
     default: Expr | None
@@ -167,8 +195,10 @@ class Param:
 
 
 @dataclass(frozen=True)
-class NetworkDecl:
+class NetworkDecl(_Node):
     """`network NAME(params)`."""
+
+    fields: ClassVar[tuple[str, ...]] = ("params",)
 
     name: str
     params: tuple[Param, ...]
@@ -176,17 +206,21 @@ class NetworkDecl:
 
 
 @dataclass(frozen=True)
-class InputDecl:
+class InputDecl(_Node):
     """`input 3@224x224`: `dims` is (C,), (C, L) or (C, H, W)."""
+
+    fields: ClassVar[tuple[str, ...]] = ()
 
     dims: tuple[int, ...]
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class Default:
+class Default(_Node):
     """A file-wide option default: `default conv bias=false`; `act relu` and
     `pad same` are written this way too (with `kinds` empty)."""
+
+    fields: ClassVar[tuple[str, ...]] = ("options",)
 
     kinds: tuple[str, ...]
     options: tuple[Option, ...]
@@ -195,8 +229,10 @@ class Default:
 
 
 @dataclass(frozen=True)
-class Def:
+class Def(_Node):
     """`def name(params) = body`: a reusable block."""
+
+    fields: ClassVar[tuple[str, ...]] = ("params", "body")
 
     name: str
     params: tuple[Param, ...]
@@ -205,9 +241,11 @@ class Def:
 
 
 @dataclass(frozen=True)
-class Import:
+class Import(_Node):
     """`import "path.arch"` (relative to the importing file) or `import resnet`
     (a module of the standard library); `library` tells which."""
+
+    fields: ClassVar[tuple[str, ...]] = ()
 
     path: str
     library: bool = False
@@ -215,9 +253,11 @@ class Import:
 
 
 @dataclass(frozen=True)
-class Module:
+class Module(_Node):
     """One parsed file: its declarations in source order and the body, which is
     every top-level line of layers joined into one sequence."""
+
+    fields: ClassVar[tuple[str, ...]] = ("networks", "inputs", "defaults", "defs", "imports", "body")
 
     source: Source = field(compare=False, repr=False)
     networks: tuple[NetworkDecl, ...] = ()

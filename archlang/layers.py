@@ -1,11 +1,15 @@
-"""The table of layer kinds: one entry per kind, everything about it in one place.
+"""The table of layer kinds: one entry per kind, everything the checker needs in one place.
 
 An entry holds the kind's names, its options (with types, aliases and
 defaults), which notation slots fill which options (`conv3-64/2`: the 3 is the
-kernel, 64 the filters, 2 the stride), its shape rule, its parameter and MAC
-rules, its receptive-field window, its paper-notation label and its PyTorch
-constructor. The checker, the renderer and codegen all read this table; adding
-a kind is adding an entry.
+kernel, 64 the filters, 2 the stride), its shape rule, its parameter, buffer
+and MAC rules, its receptive-field window, its labels (the notation, the
+paper's name, the prefix of generated names) and the flags that say how the
+walk treats it (it flattens a spatial input first, it reads token ids, it may
+follow a layer as `act=`). The checker, the report, the tables and the
+renderer read this table; the PyTorch form of each kind lives in the backend
+(codegen/torch_rules.py and interpret.py). Adding a kind is one entry here and
+its rule there.
 
 Shapes are tuples: (C,) a vector, (C, L) a 1-D signal, (C, H, W) an image.
 """
@@ -17,7 +21,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-Shape = tuple[int, ...]
+from .options import (
+    Option,
+    OptionError,
+    RuleError,
+    as_is,
+    boolean,
+    describe,
+    kernel,
+    natural,
+    padding,
+    positive,
+    probability,
+    real,
+)
+from .units import Shape, fmt_shape, volume
+
+__all__ = ["KINDS", "Kind", "Option", "OptionError", "RuleError", "Shape", "describe", "fmt_shape", "lookup",
+           "natural", "positive"]
+
 Opts = Mapping[str, Any]
 
 
@@ -28,104 +50,13 @@ class NetworkInput(tuple):  # type: ignore[type-arg]
 
     __slots__ = ()
 
-#: Largest number accepted for a size, count, stride or repeat.
-MAX_INT = 2**31 - 1
+
+def _zero(opts: Opts, x: Shape, y: Shape) -> int:
+    return 0
 
 
-class RuleError(Exception):
-    """A shape rule's complaint: a diagnostic code, a message and a hint."""
-
-    def __init__(self, code: str, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.hint = code, message, hint
-
-
-# ---- option types -------------------------------------------------------------
-
-
-class OptionError(ValueError):
-    """An option value of the wrong type or range (code E306 or E308)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-def _integer(value: Any, what: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise OptionError("E308", f"{what} must be a whole number, not {describe(value)}")
-    if isinstance(value, float) and not value.is_integer():
-        raise OptionError("E306", f"{what} must be a whole number, not {value:g}")
-    if not low <= value <= MAX_INT:
-        bound = "at least 1" if low == 1 else f"at least {low}"
-        if value > MAX_INT:
-            bound = f"at most {MAX_INT:,}"
-        raise OptionError("E306", f"{what} must be {bound}, not {int(value):,}")
-    return int(value)
-
-
-def positive(value: Any, what: str) -> int:
-    return _integer(value, what, 1)
-
-
-def natural(value: Any, what: str) -> int:
-    return _integer(value, what, 0)
-
-
-def real(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise OptionError("E308", f"{what} must be a number, not {describe(value)}")
-    return float(value)
-
-
-def probability(value: Any, what: str) -> float:
-    p = real(value, what)
-    if not 0 <= p < 1:
-        raise OptionError("E306", f"{what} must be at least 0 and below 1, not {p:g}")
-    return p
-
-
-def boolean(value: Any, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise OptionError("E308", f"{what} must be true or false, not {describe(value)}")
-    return value
-
-
-def kernel(value: Any, what: str) -> tuple[int, ...]:
-    """A window size: 3, or 1x7 as written after a layer's name."""
-    if isinstance(value, tuple):
-        return tuple(positive(v, what) for v in value)
-    return (positive(value, what),)
-
-
-def padding(value: Any, what: str) -> int | str:
-    if value in ("same", "valid"):
-        return value
-    if isinstance(value, str):
-        raise OptionError("E308", f"{what} must be same, valid or a number of pixels, not {value}")
-    return natural(value, what)
-
-
-def describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return f"{value[0]}({', '.join(map(str, value[1]))})"
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Option:
-    """An option: its canonical name, a converter that validates a value,
-    the default (None: required when `required`), aliases and a help text."""
-
-    name: str
-    convert: Callable[[Any, str], Any]
-    default: Any = None
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    help: str = ""
-    symbolic: bool = False  # takes words such as `same` or `relu`, not only numbers
+def _no_window(opts: Opts, x: Shape) -> None:
+    return None
 
 
 # ---- the kind record ------------------------------------------------------------
@@ -133,13 +64,21 @@ class Option:
 
 @dataclass(frozen=True)
 class Kind:
-    """One layer kind. Rules take the resolved options and the input shape.
+    """One layer kind. Rules take the resolved options and the input shape
+    (and the output shape, for parameters, buffers and MACs).
 
     `size`, `count` and `stride` name the options filled by the notation
     `NAME<size>-<count>/<stride>`; `positional` those filled by `NAME(a, b)`.
     `family` groups kinds for colours and naming (conv, pool, fc, norm, act,
     other); `weighted` kinds get the file's default activation; `defaults`
-    lists the file-wide defaults (`act`, `pad`, `bn`, `bias`) the kind takes.
+    lists, in order, the file-wide defaults (`act`, `pad`, `bn`, `bias`) the
+    kind takes. `buffers` counts values a built layer keeps besides its
+    parameters (batch norm's running statistics). `prefix` starts generated
+    names (pool1, bn1); `paper` is the kind's name in a paper's table (FC-4096,
+    LRN). `flatten_input`: a spatial input is flattened first (fc);
+    `reads_tokens`: it reads token ids, so only the network's input (embed);
+    `activation`: `act=` may name it; `internal`: the checker makes it (a
+    shortcut), a spec cannot write it.
     """
 
     name: str
@@ -147,18 +86,23 @@ class Kind:
     options: tuple[Option, ...]
     shape: Callable[[Opts, Shape], Shape]
     label: Callable[[Opts], str]
-    #: The PyTorch constructor codegen writes, as text, from the options and the shapes in and out.
-    torch: Callable[[Opts, Shape, Shape], str]
-    params: Callable[[Opts, Shape, Shape], int] = lambda o, x, y: 0
-    macs: Callable[[Opts, Shape, Shape], int] = lambda o, x, y: 0
-    window: Callable[[Opts, Shape], tuple[tuple[int, ...], tuple[int, ...]] | None] = lambda o, x: None
+    params: Callable[[Opts, Shape, Shape], int] = _zero
+    macs: Callable[[Opts, Shape, Shape], int] = _zero
+    buffers: Callable[[Opts, Shape, Shape], int] = _zero
+    window: Callable[[Opts, Shape], tuple[tuple[int, ...], tuple[int, ...]] | None] = _no_window
     aliases: tuple[str, ...] = ()
     size: str | None = None
     count: str | None = None
     stride: str | None = None
     positional: tuple[str, ...] = ()
     weighted: bool = False
-    defaults: frozenset[str] = frozenset()
+    defaults: tuple[str, ...] = ()
+    prefix: str = ""
+    paper: Callable[[Opts], str] | None = None
+    flatten_input: bool = False
+    reads_tokens: bool = False
+    activation: bool = False
+    internal: bool = False
     doc: str = ""
     option_index: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 
@@ -166,21 +110,18 @@ class Kind:
         for option in self.options:
             for key in (option.name, *option.aliases):
                 self.option_index[key] = option
+        if not self.prefix:
+            object.__setattr__(self, "prefix", self.name)
 
     def option(self, key: str) -> Option | None:
         return self.option_index.get(key)
 
+    def paper_label(self, opts: Opts) -> str:
+        """The kind as a paper's table writes it (the notation where the paper has no name of its own)."""
+        return self.paper(opts) if self.paper else self.label(opts)
+
 
 # ---- shared rules ---------------------------------------------------------------
-
-
-def fmt_shape(shape: Shape | None) -> str:
-    """C@HxW, C@L or C: the paper's notation for a tensor shape."""
-    if shape is None:
-        return "?"
-    if len(shape) == 1:
-        return str(shape[0])
-    return f"{shape[0]}@{'x'.join(map(str, shape[1:]))}"
 
 
 def _spatial(shape: Shape, what: str) -> None:
@@ -258,10 +199,6 @@ def sliding_window(opts: Opts, x: Shape) -> tuple[tuple[int, ...], tuple[int, ..
     return tuple(w.extent(i) for i in range(len(w.kernel))), w.stride
 
 
-def _volume(shape: Shape) -> int:
-    return math.prod(shape)
-
-
 def _kernel_text(opts: Opts) -> str:
     return "x".join(map(str, opts["kernel"]))
 
@@ -275,81 +212,9 @@ def _call_text(name: str, *values: Any) -> str:
     return f"{name}({', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in values)})"
 
 
-# ---- PyTorch constructors ------------------------------------------------------------
-# Each kind's `torch` rule gives the constructor expression codegen writes into
-# `__init__`, as text: codegen never imports torch. Names without `nn.` are the
-# small classes codegen adds to the generated file when a kind PyTorch lacks is used.
-
-
-def _py(value: Any) -> str:
-    """A Python literal: 3, 0.0001, True, (1, 7)."""
-    if isinstance(value, tuple):
-        return f"({_py(value[0])},)" if len(value) == 1 else f"({', '.join(map(_py, value))})"
-    return repr(value)
-
-
-def _one(values: tuple[int, ...]) -> int | tuple[int, ...]:
-    """One number where every dimension agrees (PyTorch's int shorthand)."""
-    return values[0] if len(set(values)) == 1 else values
-
-
-def _unless(value: Any, default: Any) -> Any:
-    return None if value == default and type(value) is type(default) else value
-
-
-def torch_call(name: str, *args: Any, **kwargs: Any) -> str:
-    """`name(a, b, key=value)`, leaving out keywords whose value is None."""
-    parts = [a if isinstance(a, str) else _py(a) for a in args]
-    parts += [f"{k}={_py(v)}" for k, v in kwargs.items() if v is not None]
-    return f"{name}({', '.join(parts)})"
-
-
-def _torch_window(opts: Opts, x: Shape) -> dict[str, Any]:
-    w = window_of(opts, x, "layer")
-    return {"kernel_size": _one(w.kernel), "stride": _unless(_one(w.stride), 1),
-            "padding": _unless(_one(w.pad), 0), "dilation": _unless(w.dilation, 1)}
-
-
-def _torch_conv(opts: Opts, x: Shape, y: Shape) -> str:
-    return torch_call(f"nn.Conv{len(x) - 1}d", x[0], opts["filters"], **_torch_window(opts, x),
-                      groups=_unless(opts["groups"], 1), bias=_unless(opts["bias"], True))
-
-
-def _torch_local(opts: Opts, x: Shape, y: Shape) -> str:
-    return torch_call("LocallyConnected", x[0], opts["filters"], y[1:], **_torch_window(opts, x),
-                      bias=_unless(opts["bias"], True))
-
-
-def _torch_pool(module: str) -> Callable[[Opts, Shape, Shape], str]:
-    """`nn.MaxPool2d(...)`; min and L2 pools wrap the max and average pools."""
-    name, _, wrapper = module.partition(":")
-
-    def rule(opts: Opts, x: Shape, y: Shape) -> str:
-        window = _torch_window(opts, x)
-        window["stride"] = window["stride"] or 1  # PyTorch pools default to stride = kernel
-        pool = torch_call(f"{name}{len(x) - 1}d", **window, ceil_mode=_unless(opts["ceil"], False))
-        return torch_call(wrapper, pool) if wrapper else pool
-
-    return rule
-
-
-def _torch_global(module: str) -> Callable[[Opts, Shape, Shape], str]:
-    return lambda o, x, y: f"nn.Sequential({module}{len(x) - 1}d(1), nn.Flatten())"
-
-
-def _torch_batchnorm(opts: Opts, x: Shape, y: Shape) -> str:
-    return torch_call(f"nn.BatchNorm{1 if len(x) < 3 else 2}d", x[0], eps=_unless(opts.get("eps", 1e-5), 1e-5))
-
-
-def _torch_act(module: str, *fixed: str, inplace: bool = False) -> Callable[[Opts, Shape, Shape], str]:
-    """An activation module; options in table order are its arguments. Codegen
-    sets opts["inplace"] where the input is a fresh output nobody else reads."""
-
-    def rule(opts: Opts, x: Shape, y: Shape) -> str:
-        values = [v for k, v in opts.items() if k != "inplace"]
-        return torch_call(module, *values, *fixed, inplace=True if inplace and opts.get("inplace") else None)
-
-    return rule
+def _bn_buffers(opts: Opts, x: Shape, y: Shape) -> int:
+    """A batch norm after the layer keeps a running mean and variance per channel."""
+    return 2 * y[0] if opts.get("bn") else 0
 
 
 # ---- convolution, fully connected, locally connected ----------------------------
@@ -373,7 +238,7 @@ def _conv_params(opts: Opts, x: Shape, y: Shape) -> int:
 
 
 def _conv_macs(opts: Opts, x: Shape, y: Shape) -> int:
-    return _conv_weights(opts, x) * _volume(y[1:])
+    return _conv_weights(opts, x) * volume(y[1:])
 
 
 def _conv_label(opts: Opts) -> str:
@@ -393,13 +258,13 @@ def _fc_shape(opts: Opts, x: Shape) -> Shape:
 
 
 def _lc_params(opts: Opts, x: Shape, y: Shape) -> int:
-    positions = _volume(y[1:])
+    positions = volume(y[1:])
     weights = _conv_weights({**opts, "groups": 1}, x) * positions
     return weights + opts["bias"] * opts["filters"] * positions + opts["bn"] * 2 * opts["filters"]
 
 
 def _lc_macs(opts: Opts, x: Shape, y: Shape) -> int:
-    return _conv_weights({**opts, "groups": 1}, x) * _volume(y[1:])
+    return _conv_weights({**opts, "groups": 1}, x) * volume(y[1:])
 
 
 def _weight_options(count: str, count_help: str) -> tuple[Option, ...]:
@@ -407,7 +272,7 @@ def _weight_options(count: str, count_help: str) -> tuple[Option, ...]:
         Option(count, positive, required=True, help=count_help),
         Option("bias", boolean, True, help="add a bias per output (false: weights only)"),
         Option("bn", boolean, False, help="batch norm after the layer, before its activation"),
-        Option("act", lambda v, w: v, None, help="activation after the layer (none, relu, leakyrelu(0.1), ...)",
+        Option("act", as_is, None, help="activation after the layer (none, relu, leakyrelu(0.1), ...)",
                symbolic=True),
     )
 
@@ -420,25 +285,24 @@ _WINDOW_OPTIONS = (
     Option("dilation", positive, 1, aliases=("d",), help="spacing between kernel taps"),
 )
 
+_WEIGHTED_DEFAULTS = ("act", "pad", "bn", "bias")
+
 CONV = Kind(
     name="conv", family="conv", aliases=("convolution", "conv1d", "conv2d"),
     options=_WINDOW_OPTIONS + (Option("groups", positive, 1, aliases=("g",), help="channel groups"),)
     + _weight_options("filters", "number of filters (output channels)"),
-    shape=_conv_shape, params=_conv_params, macs=_conv_macs, window=sliding_window, label=_conv_label,
-    torch=_torch_conv,
-    size="kernel", count="filters", stride="stride", positional=("filters",),
-    weighted=True, defaults=frozenset({"act", "pad", "bn", "bias"}),
+    shape=_conv_shape, params=_conv_params, macs=_conv_macs, buffers=_bn_buffers, window=sliding_window,
+    label=_conv_label, size="kernel", count="filters", stride="stride", positional=("filters",),
+    weighted=True, defaults=_WEIGHTED_DEFAULTS,
     doc="convK-N/S: N filters of KxK (or K on a 1-D input) at stride S",
 )
 
 FC = Kind(
     name="fc", family="fc", aliases=("dense", "linear", "fully_connected"),
     options=_weight_options("out", "number of outputs"),
-    shape=_fc_shape, params=_fc_params,
-    macs=lambda o, x, y: x[0] * o["out"],
-    torch=lambda o, x, y: torch_call("nn.Linear", x[0], o["out"], bias=_unless(o["bias"], True)),
-    label=lambda o: f"fc-{o['out']}", count="out", positional=("out",),
-    weighted=True, defaults=frozenset({"act", "bn", "bias"}),
+    shape=_fc_shape, params=_fc_params, macs=lambda o, x, y: x[0] * o["out"], buffers=_bn_buffers,
+    label=lambda o: f"fc-{o['out']}", paper=lambda o: f"FC-{o['out']}", count="out", positional=("out",),
+    weighted=True, defaults=("act", "bn", "bias"), flatten_input=True,
     doc="fc-N: a fully connected layer with N outputs (flattens a spatial input first)",
 )
 
@@ -446,10 +310,10 @@ LOCAL = Kind(
     name="local", family="conv", aliases=("lc", "locally_connected", "local2d"),
     options=_WINDOW_OPTIONS + _weight_options("filters", "number of filters (output channels)"),
     shape=lambda o, x: sliding(o, x, o["filters"], f"local{_kernel_text(o)}"),
-    params=_lc_params, macs=_lc_macs, window=sliding_window, torch=_torch_local,
+    params=_lc_params, macs=_lc_macs, buffers=_bn_buffers, window=sliding_window,
     label=lambda o: f"local{_kernel_text(o)}-{o['filters']}{_stride_text(o)}",
     size="kernel", count="filters", stride="stride", positional=("filters",),
-    weighted=True, defaults=frozenset({"act", "pad", "bn", "bias"}),
+    weighted=True, defaults=_WEIGHTED_DEFAULTS,
     doc="localK-N/S: like conv, but with unshared weights: one filter bank per output position",
 )
 
@@ -464,16 +328,22 @@ _POOL_OPTIONS = (
 )
 
 
-def _pool(name: str, aliases: tuple[str, ...], what: str, torch: str) -> Kind:
-    def label(opts: Opts) -> str:
-        kernels = opts["kernel"]
-        return f"{name}{_kernel_text(opts)}{_stride_text(opts, kernels[0])}"
+def _pool_label(name: str) -> Callable[[Opts], str]:
+    return lambda o: f"{name}{_kernel_text(o)}{_stride_text(o, o['kernel'][0])}"
 
+
+def _plain_max_pool(opts: Opts) -> str:
+    """The VGG paper's plain 2x2/2 max pool is "maxpool"; others keep their notation."""
+    plain = opts["kernel"] == (2,) and opts.get("stride") in (None, 2)
+    return "maxpool" if plain else _pool_label("maxpool")(opts)
+
+
+def _pool(name: str, aliases: tuple[str, ...], what: str, prefix: str = "",
+          paper: Callable[[Opts], str] | None = None) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=_POOL_OPTIONS,
-        shape=lambda o, x: sliding(o, x, x[0], name), window=sliding_window, label=label,
-        torch=_torch_pool(torch),
-        size="kernel", stride="stride", positional=("kernel", "stride"),
+        shape=lambda o, x: sliding(o, x, x[0], name), window=sliding_window, label=_pool_label(name),
+        size="kernel", stride="stride", positional=("kernel", "stride"), prefix=prefix, paper=paper,
         doc=f"{name}K/S: {what} over KxK windows at stride S (pool alone: 2x2, stride 2)",
     )
 
@@ -483,10 +353,10 @@ def _global_shape(opts: Opts, x: Shape) -> Shape:
     return (x[0],)
 
 
-def _global(name: str, aliases: tuple[str, ...], what: str, torch: str) -> Kind:
+def _global(name: str, aliases: tuple[str, ...], what: str) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=(), shape=_global_shape,
-        window=lambda o, x: (x[1:], x[1:]), label=lambda o: name, torch=_torch_global(torch),
+        window=lambda o, x: (x[1:], x[1:]), label=lambda o: name,
         doc=f"{name}: {what} over all positions, giving one value per channel",
     )
 
@@ -506,17 +376,21 @@ def _maxout_shape(opts: Opts, x: Shape) -> Shape:
     return (x[0] // pieces, *x[1:])
 
 
-def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option,
-         torch: Callable[[Opts, Shape, Shape], str]) -> Kind:
+def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option, prefix: str = "",
+         paper: str | None = None) -> Kind:
+    """An activation: keeps the shape, may follow a layer as `act=NAME`; its
+    options (in order) are its positional arguments: leakyrelu(0.1)."""
+
     def label(opts: Opts) -> str:
         values = [opts[o.name] for o in options if opts[o.name] != o.default]
         return _call_text(name, *values) if values else name
 
     return Kind(name=name, family="act", aliases=aliases, options=options, shape=_same, label=label,
-                positional=tuple(o.name for o in options), doc=doc, torch=torch)
+                positional=tuple(o.name for o in options), doc=doc, activation=True, prefix=prefix,
+                paper=(lambda o: paper) if paper else None)
 
 
-# ---- text, LeNet-5 (1998) and the joins of branches ------------------------------------
+# ---- text, LeNet-5 (1998) and the shortcut of option A ---------------------------------
 
 
 def _embed_shape(opts: Opts, x: Shape) -> Shape:
@@ -565,29 +439,10 @@ def table_name(value: Any, what: str) -> str:
     return value
 
 
-def table_constant(name: str) -> str:
-    """The name generated code gives a connection table: LENET5_TABLE."""
-    return f"{name.upper()}_TABLE"
-
-
-def _torch_partial(opts: Opts, x: Shape, y: Shape) -> str:
-    return torch_call("PartialConv", table_constant(opts["table"]), f"nn.Conv{len(x) - 1}d",
-                      **_torch_window(opts, x), bias=_unless(opts["bias"], True))
-
-
 def _rbf_shape(opts: Opts, x: Shape) -> Shape:
     if len(x) != 1:
         raise RuleError("E305", f"rbf needs a vector, but gets {fmt_shape(x)}")
     return (opts["out"],)
-
-
-def _join(name: str, doc: str) -> Kind:
-    """Where branches meet. Their shapes come from several inputs, so the
-    checker works them out, and codegen writes the join itself (torch.cat, +);
-    the entry carries the rest. Written alone in a chain, a join has one input
-    and passes it on, so its constructor is nn.Identity."""
-    return Kind(name=name, family="join", options=(), shape=_same, label=lambda o: name,
-                torch=lambda o, x, y: "nn.Identity()", doc=doc)
 
 
 def _shortcut_shape(opts: Opts, x: Shape) -> Shape:
@@ -598,93 +453,87 @@ KINDS: tuple[Kind, ...] = (
     CONV,
     FC,
     LOCAL,
-    _pool("maxpool", ("pool", "max_pool", "mp"), "the maximum", "nn.MaxPool"),
-    _pool("avgpool", ("avg_pool", "meanpool", "mean_pool", "averagepool"), "the mean", "nn.AvgPool"),
-    _pool("minpool", ("min_pool",), "the minimum", "nn.MaxPool:MinPool"),
-    _pool("l2pool", ("l2_pool", "l2normpool"), "the L2 norm", "nn.AvgPool:L2Pool"),
-    _global("gap", ("globalavgpool", "global_avg_pool", "globalaveragepool"), "the mean", "nn.AdaptiveAvgPool"),
-    _global("gmp", ("globalmaxpool", "global_max_pool", "maxovertime"), "the maximum", "nn.AdaptiveMaxPool"),
-    Kind(name="flatten", family="other", options=(), shape=lambda o, x: (_volume(x),), label=lambda o: "flatten",
-         torch=lambda o, x, y: "nn.Flatten()",
+    _pool("maxpool", ("pool", "max_pool", "mp"), "the maximum", prefix="pool", paper=_plain_max_pool),
+    _pool("avgpool", ("avg_pool", "meanpool", "mean_pool", "averagepool"), "the mean"),
+    _pool("minpool", ("min_pool",), "the minimum"),
+    _pool("l2pool", ("l2_pool", "l2normpool"), "the L2 norm"),
+    _global("gap", ("globalavgpool", "global_avg_pool", "globalaveragepool"), "the mean"),
+    _global("gmp", ("globalmaxpool", "global_max_pool", "maxovertime"), "the maximum"),
+    Kind(name="flatten", family="other", options=(), shape=lambda o, x: (volume(x),), label=lambda o: "flatten",
          doc="flatten: C@HxW to one vector of C*H*W values, in C, H, W order"),
     Kind(name="dropout", family="other", aliases=("drop",), label=lambda o: _call_text("dropout", o["p"]),
          options=(Option("p", probability, 0.5, aliases=("rate",), help="probability of zeroing a value"),),
-         shape=_same, positional=("p",), torch=lambda o, x, y: torch_call("nn.Dropout", p=o["p"]), doc="dropout(p): zero each value with probability p while training"),
+         shape=_same, positional=("p",), prefix="drop",
+         doc="dropout(p): zero each value with probability p while training"),
     Kind(name="lrn", family="norm", aliases=("localresponsenorm", "norm"),
          options=(Option("size", positive, 5, aliases=("n",), help="channels in the window"),
                   Option("alpha", real, 1e-4), Option("beta", real, 0.75), Option("k", real, 2.0)),
-         shape=_same, positional=("size", "alpha", "beta", "k"), label=lambda o: "lrn",
-         torch=lambda o, x, y: torch_call("nn.LocalResponseNorm", o["size"], alpha=o["alpha"], beta=o["beta"], k=o["k"]),
+         shape=_same, positional=("size", "alpha", "beta", "k"), label=lambda o: "lrn", paper=lambda o: "LRN",
          doc="lrn: local response normalisation across channels (AlexNet: size 5, alpha 1e-4, beta 0.75, k 2)"),
     Kind(name="batchnorm", family="norm", aliases=("bn", "batch_norm", "batchnorm1d", "batchnorm2d"),
-         options=(Option("eps", real, 1e-5),), shape=_same, params=lambda o, x, y: 2 * x[0], torch=_torch_batchnorm,
-         label=lambda o: "batchnorm", doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
+         options=(Option("eps", real, 1e-5),), shape=_same, params=lambda o, x, y: 2 * x[0],
+         buffers=lambda o, x, y: 2 * x[0], label=lambda o: "batchnorm", paper=lambda o: "BN", prefix="bn",
+         doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
-         shape=_same, params=lambda o, x, y: _volume(x), label=lambda o: "posbias",
-         torch=lambda o, x, y: torch_call("PositionBias", x),
+         shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),
     Kind(name="embed", family="fc", aliases=("embedding",),
          options=(Option("dim", positive, required=True, help="size of each word vector"),
                   Option("vocab", positive, required=True, help="number of words"),
                   Option("frozen", boolean, False, help="kept fixed in training (still counted as parameters)")),
          shape=_embed_shape, params=lambda o, x, y: o["vocab"] * o["dim"], label=lambda o: f"embed-{o['dim']}",
-         torch=lambda o, x, y: torch_call("Embed", o["vocab"], o["dim"], frozen=_unless(o["frozen"], False)),
-         count="dim", positional=("dim", "vocab"),
+         count="dim", positional=("dim", "vocab"), reads_tokens=True,
          doc="embed-D vocab=V: a word vector of D values for each token id of the input sequence (D@L)"),
     Kind(name="partialconv", family="conv",
          options=_WINDOW_OPTIONS + (Option("table", table_name, "lenet5", symbolic=True,
                                            help="which input maps each output map sees (lenet5: Table I)"),)
          + _weight_options("filters", "number of filters (output channels)"),
-         shape=_partial_shape, window=sliding_window, torch=_torch_partial,
+         shape=_partial_shape, window=sliding_window, buffers=_bn_buffers,
          params=lambda o, x, y: _partial_weights(o, x) + o["bias"] * o["filters"] + o["bn"] * 2 * o["filters"],
-         macs=lambda o, x, y: _partial_weights(o, x) * _volume(y[1:]),
+         macs=lambda o, x, y: _partial_weights(o, x) * volume(y[1:]),
          label=lambda o: f"partialconv{_kernel_text(o)}-{o['filters']}",
          size="kernel", count="filters", stride="stride", positional=("filters",),
-         weighted=True, defaults=frozenset({"act", "pad", "bn", "bias"}),
+         weighted=True, defaults=_WEIGHTED_DEFAULTS,
          doc="partialconvK-N table=lenet5: a conv whose output maps see only some input maps (LeNet-5's C3)"),
     Kind(name="subsample", family="pool", options=_POOL_OPTIONS,
          shape=lambda o, x: sliding(o, x, x[0], "subsample"), window=sliding_window,
-         params=lambda o, x, y: 2 * x[0], weighted=True, defaults=frozenset({"act"}),
-         torch=lambda o, x, y: torch_call("Subsample", x[0], _torch_pool("nn.AvgPool")(o, x, y)),
+         params=lambda o, x, y: 2 * x[0], weighted=True, defaults=("act",),
          label=lambda o: f"subsample{_kernel_text(o)}{_stride_text(o, o['kernel'][0])}",
          size="kernel", stride="stride", positional=("kernel", "stride"),
          doc="subsampleK: LeNet-5's trainable subsampling: the sum of each KxK window times a "
              "coefficient, plus a bias, per map (2C)"),
     Kind(name="rbf", family="fc", options=(Option("out", positive, required=True, help="number of classes"),),
-         shape=_rbf_shape, macs=lambda o, x, y: x[0] * o["out"], label=lambda o: f"rbf-{o['out']}",
-         torch=lambda o, x, y: torch_call("RBF", x[0], o["out"]),
-         count="out", positional=("out",),
+         shape=_rbf_shape, macs=lambda o, x, y: x[0] * o["out"], buffers=lambda o, x, y: x[0] * o["out"],
+         label=lambda o: f"rbf-{o['out']}", count="out", positional=("out",),
          doc="rbf-N: LeNet-5's Euclidean RBF output units; their prototypes are fixed, not trained"),
-    Kind(name="zeropad", family="other",
+    Kind(name="zeropad", family="other", internal=True,
          options=(Option("filters", positive, required=True), Option("stride", positive, 1, aliases=("s",))),
          shape=_shortcut_shape, window=lambda o, x: ((1,) * (len(x) - 1), (o["stride"],) * (len(x) - 1)),
          label=lambda o: f"identity/{o['stride']} + zero pad", count="filters", stride="stride",
-         torch=lambda o, x, y: torch_call("ZeroPadShortcut", y[0] - x[0], o["stride"]),
-         doc="zeropad-N/S: the ResNet paper's option A shortcut: every S-th position, channels padded "
-             "with zeros to N; no parameters"),
-    _join("concat", "concat: the paths of a branch, joined on channels"),
-    _join("add", "add: a residual body's output plus its shortcut"),
-    _act("relu", ("rectifier",), "relu: max(0, x)", torch=_torch_act("nn.ReLU", inplace=True)),
+         doc="the ResNet paper's option A shortcut: every S-th position, channels padded "
+             "with zeros to N; no parameters (made by a residual with shortcut=A)"),
+    _act("relu", ("rectifier",), "relu: max(0, x)"),
     _act("leakyrelu", ("leaky_relu", "lrelu", "leaky"), "leakyrelu(slope): max(slope*x, x)",
-         Option("slope", real, 0.01, aliases=("negative_slope",)), torch=_torch_act("nn.LeakyReLU", inplace=True)),
-    _act("elu", (), "elu(alpha): x if x > 0 else alpha*(exp(x) - 1)", Option("alpha", real, 1.0),
-         torch=_torch_act("nn.ELU", inplace=True)),
-    _act("tanh", (), "tanh: the hyperbolic tangent", torch=_torch_act("nn.Tanh")),
-    _act("sigmoid", ("logistic",), "sigmoid: 1/(1 + exp(-x))", torch=_torch_act("nn.Sigmoid")),
-    _act("softmax", (), "softmax: exp(x_i)/sum_j exp(x_j) over the channels",
-         torch=_torch_act("nn.Softmax", "dim=1")),
+         Option("slope", real, 0.01, aliases=("negative_slope",)), prefix="lrelu"),
+    _act("elu", (), "elu(alpha): x if x > 0 else alpha*(exp(x) - 1)", Option("alpha", real, 1.0)),
+    _act("tanh", (), "tanh: the hyperbolic tangent"),
+    _act("sigmoid", ("logistic",), "sigmoid: 1/(1 + exp(-x))"),
+    _act("softmax", (), "softmax: exp(x_i)/sum_j exp(x_j) over the channels", paper="soft-max"),
     Kind(name="maxout", family="act", options=(Option("pieces", positive, 2, aliases=("k",)),),
          shape=_maxout_shape, label=lambda o: f"maxout({o['pieces']})", positional=("pieces",),
-         torch=lambda o, x, y: torch_call("Maxout", o["pieces"]),
          doc="maxout(k): the maximum of each group of k channels (C -> C/k)"),
 )
 
-#: Every name and alias, lower case, to its kind.
-BY_NAME: dict[str, Kind] = {n: k for k in KINDS for n in (k.name, *k.aliases)}
+#: Every name and alias a spec may write, lower case, to its kind.
+BY_NAME: dict[str, Kind] = {n: k for k in KINDS if not k.internal for n in (k.name, *k.aliases)}
+
+#: Every kind by its canonical name, the internal ones too.
+BY_KIND: dict[str, Kind] = {k.name: k for k in KINDS}
 
 #: Kinds an `act=` option may name: activations that keep the shape.
-ACTIVATIONS: dict[str, Kind] = {n: k for n, k in BY_NAME.items() if k.family == "act" and k.name != "maxout"}
+ACTIVATIONS: dict[str, Kind] = {n: k for n, k in BY_NAME.items() if k.activation}
 
 
 def lookup(name: str) -> Kind | None:
+    """The kind a spec names (case-insensitive), or None."""
     return BY_NAME.get(name.lower())

@@ -1,7 +1,8 @@
 """Render: a checked network as a Graphviz diagram, drawn the way the spec was written.
 
-A `Drawer` walks the checked tree once, in network order, with one `visit_<Kind>`
-method per checked node kind (`Layer`, `Group`, `Repeated`, `Optional`), and
+A `Drawer` visits the checked tree once, in network order, with one `visit_<Kind>`
+method per checked node kind (`Layer`, `Group`, `Repeated`, `Block`, `Branched`,
+`Aside`; the others through the generic fallback), and
 collects plain data: nodes (each with the rows it stands for), edges (each with
 the shapes that flow along it) and clusters. `to_graphviz` then turns that data
 into a `graphviz.Digraph`; `write` saves it as .dot (no Graphviz program needed)
@@ -24,8 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import ir
-from .check import Aside, Block, Branch, CheckedNetwork, Group, Layer, Optional, Repeated, Row, Sum
-from .layers import Shape, describe, fmt_shape
+from .checker.checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Repeated, Row
+from .nodes import Visitor
+from .options import describe
+from .units import Shape, fmt_shape, short_count
 
 if TYPE_CHECKING:
     import graphviz
@@ -90,7 +93,7 @@ class Cluster:
 # ---- the walk ----------------------------------------------------------------------------
 
 
-class Drawer:
+class Drawer(Visitor):
     """Walks a checked network and collects nodes, edges and clusters.
 
     Every node and cluster is made through `_take`: the first iteration of a
@@ -124,14 +127,6 @@ class Drawer:
             self._link(output.key, self.network.output)
         return self
 
-    def visit(self, node: Any) -> None:
-        if node is None:
-            return
-        method = getattr(self, f"visit_{type(node).__name__}", None)
-        if method is None:
-            raise RenderError(f"drawing a {type(node).__name__.lower()} is not supported yet")
-        method(node)
-
     # ---- one method per checked node kind
     def visit_Layer(self, layer: Layer) -> None:
         self._place(self._row(layer))
@@ -155,26 +150,17 @@ class Drawer:
             self._in_cluster(f"×{len(iterations)}", "rounded", lambda: self._folded(iterations))
             self.folds -= 1
 
-    def visit_Optional(self, optional: Optional) -> None:
-        self.visit(optional.body)
-
     def visit_Block(self, block: Block) -> None:
         call = block.call
         args = ", ".join(describe(value) for value in block.args.values())
         label = f"{call.label}: {call.name}({args})" if call.label else f"{call.name}({args})"
         self._in_cluster(label, "rounded,filled", lambda: self.visit(block.body))
 
-    def visit_Branch(self, branch: Branch) -> None:
-        """Paths side by side from one start, joined by a concat box."""
-        join = self._row(branch.join)  # the walk lists a join before its paths
-        ends = [self._path(lambda p=path: self.visit(p)) for path in branch.paths]
-        self._join(join, ends)
-
-    def visit_Sum(self, node: Sum) -> None:
-        """The residual body beside its shortcut (a projection, or a plain identity arrow), then add."""
-        join = self._row(node.join)
-        ends = [self._path(lambda: self.visit(node.body))]
-        ends.append(self._path(lambda: self.visit(node.shortcut), identity=node.shortcut is None))
+    def visit_Branched(self, branch: Branched) -> None:
+        """Paths side by side from one start (an identity path as a dashed
+        arrow), then the join's box: concat, or add after a residual body."""
+        join = self._row(branch.layer)  # the walk lists a join before its paths
+        ends = [self._path(lambda p=path: self.visit(p), identity=not path.items) for path in branch.paths]
         self._join(join, ends)
 
     def visit_Aside(self, aside: Aside) -> None:
@@ -368,14 +354,7 @@ def legend_label(families: list[str]) -> str:
 
 
 def title(network: CheckedNetwork) -> str:
-    return f"{network.name}: {network.params:,} params, {_si(network.macs)} MACs (multiply-accumulates)"
-
-
-def _si(value: int) -> str:
-    for scale, prefix in ((1e9, "G"), (1e6, "M")):
-        if value >= scale:
-            return f"{value / scale:,.2f} {prefix}"
-    return f"{value:,}"
+    return f"{network.name}: {network.params:,} params, {short_count(network.macs, smallest='M')} MACs (multiply-accumulates)"
 
 
 # ---- Graphviz -----------------------------------------------------------------------------

@@ -13,45 +13,45 @@ from __future__ import annotations
 
 import contextlib
 import linecache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import codegen
-from .check import CheckedNetwork, Layer, check
+from .checker.checked import CheckedNetwork, Layer
 from .diagnostics import ArchError, Diagnostic
-from .layers import fmt_shape
-from .report import size_text
+from .limits import DEFAULT, Limits, as_limits
+from .pipeline import check
+from .units import fmt_shape, size_text
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
-#: The most memory a built network's parameters and buffers may take (fp32),
-#: unless `max_memory=` (or `archc build --max-memory`) says otherwise.
-MAX_MEMORY = 4 * 1024**3
+#: The most memory a built network's parameters and buffers may take (fp32)
+#: by default (`Limits.max_memory`, `archc build --max-memory`).
+MAX_MEMORY = DEFAULT.max_memory
 BYTES_PER_VALUE = 4  # fp32
 
 
-def build(path_or_text: str | Path, device: str | torch.device | None = None, max_memory: int = MAX_MEMORY,
-          **params: Any) -> nn.Module:
+def build(path_or_text: str | Path, device: str | torch.device | None = None, *,
+          limits: Limits | Mapping[str, int] | None = None, **params: Any) -> nn.Module:
     """The network of a spec (a path or its text) as an `nn.Module`, with
-    parameters overriding the network's defaults (and check's limits, such
-    as max_layers=). `device="meta"` builds it without allocating: shapes and
-    parameter counts, no memory. Elsewhere a network whose parameters and
-    buffers would take more than `max_memory` bytes is refused first (E403)."""
-    network = check(path_or_text, **params)
+    parameters overriding the network's defaults. `device="meta"` builds it
+    without allocating: shapes and parameter counts, no memory. Elsewhere a
+    network whose parameters and buffers would take more than
+    `limits.max_memory` bytes is refused first (E403)."""
+    bounds = as_limits(limits)
+    network = check(path_or_text, limits=bounds, **params)
     if str(device) != "meta":
-        refuse_large(network, max_memory)
+        refuse_large(network, bounds.max_memory)
     return instantiate(network, device)
 
 
 def buffer_values(layer: Layer) -> int:
-    """Values a layer keeps besides its parameters: batch norm's running mean
-    and variance, and the fixed prototypes of LeNet-5's RBF units."""
-    values = 2 * layer.out_shape[0] if layer.opts.get("bn") or layer.kind.name == "batchnorm" else 0
-    if layer.kind.name == "rbf":
-        values += layer.in_shape[0] * layer.out_shape[0]
-    return values
+    """Values a layer keeps besides its parameters (the table of kinds says
+    which: batch norm's running statistics, LeNet-5's fixed RBF prototypes)."""
+    return layer.buffers
 
 
 def memory_needed(network: CheckedNetwork) -> int:
@@ -73,8 +73,8 @@ def refuse_large(network: CheckedNetwork, max_memory: int = MAX_MEMORY) -> None:
     message = (f"building {network.name} would allocate {size_text(needed)} for its parameters and buffers "
                f"at fp32, more than the limit of {size_text(max_memory)}")
     hint = (f"the largest layer is {biggest.name} ({layer.op} on {fmt_shape(layer.in_shape)}): {values:,} values, "
-            f"{size_text(values * BYTES_PER_VALUE)}; shrink it, or raise the limit (max_memory=, archc build "
-            "--max-memory)")
+            f"{size_text(values * BYTES_PER_VALUE)}; shrink it, or raise the limit (archc build "
+            "--max-memory, or limits=Limits(max_memory=...))")
     raise ArchError([Diagnostic("error", "E403", message, span, network.source, hint)])
 
 

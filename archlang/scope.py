@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from . import ir, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
-from .source import MAX_SOURCE_BYTES, Source, TooLarge, displayable, read_file
+from .limits import DEFAULT, Limits
+from .source import Source, TooLarge, displayable, read_file
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-#: Imports nested deeper than this are refused (a chain of files importing each other).
-MAX_IMPORT_DEPTH = 32
+#: Imports nested deeper than this are refused by default (a chain of files importing each other).
+MAX_IMPORT_DEPTH = DEFAULT.max_import_depth
 
 
 @dataclass(eq=False)
@@ -54,9 +55,8 @@ class Loader:
     """Builds scopes, loading each imported file once, within the limits
     `check` was given (the same for imported files as for the network's own)."""
 
-    def __init__(self, max_depth: int = syntax.MAX_DEPTH, max_bytes: int = MAX_SOURCE_BYTES,
-                 max_import_depth: int = MAX_IMPORT_DEPTH) -> None:
-        self.max_depth, self.max_bytes, self.max_import_depth = max_depth, max_bytes, max_import_depth
+    def __init__(self, limits: Limits = DEFAULT) -> None:
+        self.limits = limits
         self.scopes: dict[str, Scope] = {}
         self.stack: list[str] = []
         self.diagnostics: list[Diagnostic] = []
@@ -100,15 +100,15 @@ class Loader:
             chain = " -> ".join(Path(k).name for k in self.stack[self.stack.index(key):] + [key])
             out.error("E214", f"import cycle: {chain}", statement.span, "move the shared blocks into a third file")
             return None
-        if len(self.stack) >= self.max_import_depth:
-            out.error("E215", f"imports nest deeper than {self.max_import_depth} files", statement.span,
+        if len(self.stack) >= self.limits.max_import_depth:
+            out.error("E215", f"imports nest deeper than {self.limits.max_import_depth} files", statement.span,
                       "import the blocks from fewer levels of files, or raise the limit "
                       "(--max-import-depth, max_import_depth=)")
             return None
         if key not in self.scopes:
             self.stack.append(key)
             try:
-                self.scopes[key] = self.scope(syntax.parse(source, self.max_depth))
+                self.scopes[key] = self.scope(syntax.parse(source, self.limits.max_depth))
             except ArchError as error:
                 self.diagnostics += error.diagnostics
                 return None
@@ -126,10 +126,10 @@ class Loader:
                 out.error("E215", f"cannot import \"{statement.path}\": no file {displayable(path)}", statement.span,
                           f"the path is relative to {displayable(base)}")
                 return None
-            return Source(displayable(path), read_file(path, self.max_bytes), path)
+            return Source(displayable(path), read_file(path, self.limits.max_bytes), path)
         except TooLarge as error:
             out.error("E100", f"cannot import \"{statement.path}\": it is {error.size:,} bytes, more than the "
-                      f"limit of {self.max_bytes:,}", statement.span, "raise the limit (--max-bytes, max_bytes=)")
+                      f"limit of {self.limits.max_bytes:,}", statement.span, "raise the limit (--max-bytes, max_bytes=)")
             return None
         except OSError as error:  # a name too long for the system, a file we may not read
             out.error("E215", f"cannot import \"{statement.path}\": {error.strerror or error}", statement.span)
@@ -148,10 +148,10 @@ class Loader:
         return Source(f"<stdlib>/{statement.path}.arch", entry.read_text("utf-8"), Path(str(entry)))
 
 
-def build_scope(module: ir.Module, **limits: int) -> tuple[Scope, list[Diagnostic]]:
-    """The scope of a parsed file and the diagnostics met loading its imports;
-    `limits` are `Loader`'s (max_depth, max_bytes, max_import_depth)."""
-    loader = Loader(**limits)
+def build_scope(module: ir.Module, limits: Limits = DEFAULT) -> tuple[Scope, list[Diagnostic]]:
+    """The scope of a parsed file and the diagnostics met loading its imports,
+    within `limits` (bracket depth, file size, import depth)."""
+    loader = Loader(limits)
     if module.source.path:
         loader.stack.append(str(module.source.path.resolve()))
     scope = loader.scope(module)

@@ -16,8 +16,10 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Files larger than this are refused before parsing (override with `max_bytes`).
-MAX_SOURCE_BYTES = 4 * 1024 * 1024
+from .limits import DEFAULT
+
+#: Files larger than this are refused before parsing by default (`Limits.max_bytes`).
+MAX_SOURCE_BYTES = DEFAULT.max_bytes
 
 
 #: What cannot be written out as UTF-8: the bytes of a file name that is not

@@ -23,18 +23,16 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import ir
 from .diagnostics import ArchError, Collector
+from .limits import DEFAULT, MAX_DIGITS
 from .source import Source, Span
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 # A line break right after these continues the line.
 OPEN_LINE = {",", "->", "→", "(", "[", "{", "|"}
-#: Deepest bracket nesting accepted: far past any real network, well inside
-#: Python's recursion limit for the stages that walk the tree.
-MAX_DEPTH = 100
-#: Most digits a number literal may have: far past any size (sizes stop at
-#: 2**31 - 1), well inside the 4,300 digits Python turns into an int.
-MAX_DIGITS = 100
+#: Deepest bracket nesting accepted by default (`Limits.max_depth`): far past any
+#: real network, well inside Python's recursion limit for the stages that walk the tree.
+MAX_DEPTH = DEFAULT.max_depth
 _BRACKETS_AND_SKIPS = re.compile(r'[()\[\]{}#"]')
 _NOT_TEXT = re.compile("[\x00\ufffd\ud800-\udfff]")
 
@@ -225,11 +223,11 @@ class _ToIR(Transformer):
     def concat(self, meta, children):
         paths = tuple(c for c in children if isinstance(c, ir.Seq))
         options = tuple(c for c in children if isinstance(c, ir.Option))
-        return ir.Concat(paths, options, None, _span(meta))
+        return ir.Branch("|", paths, options, None, _span(meta))
 
     def residual(self, meta, children):
         options = tuple(c for c in children[1:] if isinstance(c, ir.Option))
-        return ir.Residual(children[0], options, None, _span(meta))
+        return ir.Branch("+", (ir.Identity(_span(meta)), children[0]), options, None, _span(meta))
 
     def side(self, meta, children):
         return ir.Side(children[0], _span(meta))

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .check import CheckedNetwork, Layer
-from .layers import fmt_shape
-from .report import HEADERS, RIGHT, fp32_size, listing_rows
+from .checker.checked import CheckedNetwork, Layer
+from .report import HEADERS, RIGHT, listing_rows
+from .units import fmt_shape, fp32_size
 
 FORMATS = ("md", "latex", "html")
-
-#: How the VGG paper writes the kinds it names differently from our labels.
-_PAPER_NAMES = {"lrn": "LRN", "softmax": "soft-max", "batchnorm": "BN"}
 
 #: Kinds the paper's table leaves out; the note under the table names them.
 _LEFT_OUT = ("dropout", "flatten")
@@ -42,14 +39,9 @@ class Block:
 
 
 def paper_label(layer: Layer, show_act: bool) -> str:
-    """A layer as the VGG paper writes it: conv3-64, LRN, maxpool, FC-4096, soft-max."""
-    kind = layer.kind
-    if kind.name == "fc":
-        text = layer.op.upper()  # FC-4096
-    elif kind.name == "maxpool" and layer.opts["kernel"] == (2,) and layer.opts.get("stride") in (None, 2):
-        text = "maxpool"  # the paper's plain 2x2/2 max pool
-    else:
-        text = _PAPER_NAMES.get(kind.name, layer.op)
+    """A layer as the VGG paper writes it: conv3-64, LRN, maxpool, FC-4096, soft-max
+    (each kind's paper name, from the table of kinds)."""
+    text = layer.kind.paper_label(layer.opts)
     if layer.opts.get("bn"):
         text += " + BN"
     if show_act and layer.act_name:

@@ -95,7 +95,7 @@ ENTRIES = [
           "Use an input that tiles (227 for AlexNet), or pad; a warning does not fail the check."),
     Entry("E403", {"example.arch": "input 512@7x7\nfc-10000000\n"},
           "Shrink the layer the hint names (here an fc after a large flatten), or raise the limit: "
-          "`archc build --max-memory 1TiB`, `archlang.build(..., max_memory=2**40)`.", build=True),
+          "`archc build --max-memory 1TiB`, `archlang.build(..., limits=Limits(max_memory=2**40))`.", build=True),
 ]
 
 

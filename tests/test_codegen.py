@@ -178,12 +178,19 @@ def test_module_attributes_cover_nn_module() -> None:
     assert public <= codegen.MODULE_ATTRIBUTES | {n for n in public if n.startswith("register_")}
 
 
-def test_every_kind_builds() -> None:
-    """Every kind of the table has a constructor; a join written alone in a
-    chain (one input) passes it on."""
-    assert all(callable(kind.torch) for kind in layers.KINDS)
-    source = generate("network n\ninput 3@8x8\nconv3-4, concat, add, zeropad-8")
-    assert "self.concat1 = nn.Identity()" in source and "self.add1 = nn.Identity()" in source
+def test_every_kind_has_a_constructor() -> None:
+    """Every kind of the table has its PyTorch rule in the backend."""
+    from archlang.codegen import torch_rules
+
+    assert {kind.name for kind in layers.KINDS} <= set(torch_rules.CONSTRUCTORS)
+
+
+@pytest.mark.parametrize("name", ["concat", "add", "zeropad-8"])
+def test_joins_and_internal_kinds_are_not_layers(name: str) -> None:
+    """A join is written as a branch, option A's shortcut by shortcut=A: neither is a layer name."""
+    with pytest.raises(archlang.ArchError) as info:
+        archlang.check(f"network n\ninput 3@8x8\nconv3-4, {name}")
+    assert [(d.code, d.line, d.col) for d in info.value.errors] == [("E201", 3, 10)]
 
 
 SIDES = """network sides

@@ -208,10 +208,10 @@ def test_repeat_bomb_is_refused_fast() -> None:
 
 
 def test_layer_cap_can_be_lowered_and_raised() -> None:
-    found = diagnostics(HEAD + "[conv3-64]*2000", max_layers=1000)
+    found = diagnostics(HEAD + "[conv3-64]*2000", limits={"max_layers": 1000})
     assert [where(d) for d in found] == [("E307", 3, 1)]
     assert "limit of 1,000" in found[0].message
-    assert len(archlang.check(HEAD + "[conv3-64]*2000", max_layers=2000).rows) == 2000
+    assert len(archlang.check(HEAD + "[conv3-64]*2000", limits={"max_layers": 2000}).rows) == 2000
 
 
 # ---- warnings ------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 import archlang
 from archlang.diagnostics import CODES
 from archlang.report import table
+from archlang.serialize import network_json
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHITECTURES = sorted((ROOT / "architectures").glob("*.arch"))
@@ -116,7 +117,7 @@ def timed_check(text: str) -> tuple[float, archlang.CheckedNetwork | archlang.Ar
     """Seconds `check` took, and what it gave; anything but ArchError escapes."""
     start = time.perf_counter()
     try:
-        result: archlang.CheckedNetwork | archlang.ArchError = archlang.check(text, max_layers=LAYER_CAP)
+        result: archlang.CheckedNetwork | archlang.ArchError = archlang.check(text, limits={"max_layers": LAYER_CAP})
     except archlang.ArchError as error:
         result = error
     return time.perf_counter() - start, result
@@ -144,7 +145,7 @@ def check_cleanly(text: str, stats: Stats | None = None) -> None:
     else:
         for diagnostic in result.diagnostics:
             assert_located(diagnostic)
-        json.dumps(result.to_json())
+        json.dumps(network_json(result))
         table(result)
     if stats is not None:
         stats.add(text, seconds)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang import codegen, render
+from archlang import codegen, render, serialize
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "core"
@@ -46,7 +46,7 @@ def outputs(name: str, params: dict[str, object]) -> dict[str, str]:
     """The three outputs of one case, as text."""
     network = archlang.check(Path("architectures") / f"{name}.arch", **params)
     return {
-        "json": json.dumps(network.to_json(), indent=2) + "\n",
+        "json": json.dumps(serialize.network_json(network), indent=2) + "\n",
         "py": codegen.python(network),
         "dot": render.source(network),
     }

@@ -2,13 +2,13 @@
 
 | limit                          | default            | error | override                                  |
 |--------------------------------|--------------------|-------|-------------------------------------------|
-| layers after expansion         | 1,000,000          | E307  | max_layers=, --max-layers                 |
-| bytes of spec (file, import)   | 4 MiB              | E100  | max_bytes=, --max-bytes                   |
-| bracket nesting                | 100                | E109  | max_depth=, --max-depth                   |
-| import nesting                 | 32 files           | E215  | max_import_depth=, --max-import-depth     |
+| layers after expansion         | 1,000,000          | E307  | Limits(max_layers=), --max-layers         |
+| bytes of spec (file, import)   | 4 MiB              | E100  | Limits(max_bytes=), --max-bytes           |
+| bracket nesting                | 100                | E109  | Limits(max_depth=), --max-depth           |
+| import nesting                 | 32 files           | E215  | Limits(max_import_depth=), --max-import... |
 | a size, count or stride        | 2,147,483,647      | E306  | none: no network needs more               |
 | digits of a number             | 100                | E306  | none: sizes stop at 2,147,483,647 anyway  |
-| build memory (fp32)            | 4 GiB              | E403  | max_memory=, archc build --max-memory     |
+| build memory (fp32)            | 4 GiB              | E403  | Limits(max_memory=), build --max-memory   |
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import archlang
-from archlang import layers, runtime, scope, source, syntax
-from archlang.check import MAX_LAYERS
+from archlang import limits, runtime, scope, source, syntax
 from archlang.cli import main
 from archlang.report import totals
 
@@ -54,7 +53,7 @@ def test_layer_count_is_capped_before_expanding() -> None:
     start = time.perf_counter()
     assert codes(HEAD + "[conv3-64]*1000000000") == [("E307", 3, 1)]
     assert time.perf_counter() - start < 1
-    assert MAX_LAYERS == 1_000_000
+    assert archlang.Limits().max_layers == 1_000_000
 
 
 def test_layer_cap_is_found_without_expanding_blocks() -> None:
@@ -68,8 +67,8 @@ def test_layer_cap_is_found_without_expanding_blocks() -> None:
 
 def test_layer_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
     spec = HEAD + "[conv3-8]*50"
-    assert codes(spec, max_layers=10) == [("E307", 3, 1)]
-    assert len(archlang.check(spec, max_layers=50).rows) == 50
+    assert codes(spec, limits={"max_layers": 10}) == [("E307", 3, 1)]
+    assert len(archlang.check(spec, limits={"max_layers": 50}).rows) == 50
     path = write(tmp_path, "t.arch", spec)
     assert archc("check", str(path), "--max-layers", "10")[0] == 1
     assert archc("check", str(path), "--max-layers", "50")[0] == 0
@@ -91,22 +90,22 @@ def test_file_size_is_capped(tmp_path: Path) -> None:
 
 def test_file_size_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
     path = write(tmp_path, "t.arch", HEAD + "conv3-8\n" + "#" * 1000)
-    assert codes(path, max_bytes=500) == [("E100", 0, 0)]
-    assert archlang.check(path, max_bytes=5000).output == (8, 32, 32)
+    assert codes(path, limits={"max_bytes": 500}) == [("E100", 0, 0)]
+    assert archlang.check(path, limits={"max_bytes": 5000}).output == (8, 32, 32)
 
 
 def test_text_size_is_capped() -> None:
     spec = HEAD + "conv3-8\n" + "#" * 1000
-    assert codes(spec, max_bytes=500) == [("E100", 0, 0)]
-    assert archlang.check(spec, max_bytes=5000).output == (8, 32, 32)
+    assert codes(spec, limits={"max_bytes": 500}) == [("E100", 0, 0)]
+    assert archlang.check(spec, limits={"max_bytes": 5000}).output == (8, 32, 32)
 
 
 def test_imported_file_size_is_capped(tmp_path: Path) -> None:
     write(tmp_path, "blocks.arch", "def pair(c) = conv3-c, conv3-c\n" + "#" * 2000 + "\n")
     main_file = write(tmp_path, "main.arch", 'import "blocks.arch"\n' + HEAD + "pair(8)\n")
-    errors = codes(main_file, max_bytes=1000)
+    errors = codes(main_file, limits={"max_bytes": 1000})
     assert ("E100", 1, 1) in errors  # at the import line
-    assert archlang.check(main_file, max_bytes=5000).output == (8, 32, 32)
+    assert archlang.check(main_file, limits={"max_bytes": 5000}).output == (8, 32, 32)
 
 
 def test_file_size_on_the_command_line(tmp_path: Path) -> None:
@@ -130,8 +129,8 @@ def test_nesting_is_capped_at_100() -> None:
 
 
 def test_nesting_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
-    assert archlang.check(nested(150), max_depth=200).output == (8, 32, 32)
-    assert codes(nested(11), max_depth=10) == [("E109", 3, 11)]
+    assert archlang.check(nested(150), limits={"max_depth": 200}).output == (8, 32, 32)
+    assert codes(nested(11), limits={"max_depth": 10}) == [("E109", 3, 11)]
     path = write(tmp_path, "t.arch", nested(150))
     assert archc("check", str(path))[0] == 1
     assert archc("check", str(path), "--max-depth", "200")[0] == 0
@@ -139,7 +138,7 @@ def test_nesting_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
 
 def test_nesting_past_what_python_can_follow_is_still_an_error() -> None:
     """Raising the cap far does not turn a RecursionError into a crash."""
-    errors = codes(nested(20_000), max_depth=100_000)
+    errors = codes(nested(20_000), limits={"max_depth": 100_000})
     assert [code for code, _, _ in errors] == ["E109"]
 
 
@@ -148,7 +147,7 @@ def test_imported_files_obey_the_nesting_cap(tmp_path: Path) -> None:
     main_file = write(tmp_path, "main.arch", 'import "blocks.arch"\n' + HEAD + "deep(8)\n")
     assert archlang.check(main_file).output == (8, 32, 32)
     with pytest.raises(archlang.ArchError) as info:
-        archlang.check(main_file, max_depth=10)
+        archlang.check(main_file, limits={"max_depth": 10})
     error = info.value.errors[0]
     assert (error.code, Path(error.source.name).name) == ("E109", "blocks.arch")
 
@@ -178,8 +177,8 @@ def test_import_depth_is_capped(tmp_path: Path) -> None:
 
 def test_import_depth_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
     main_file = import_chain(tmp_path, 40)
-    assert archlang.check(main_file, max_import_depth=50).output == (8, 32, 32)
-    assert "E215" in {code for code, _, _ in codes(import_chain(tmp_path, 5), max_import_depth=3)}
+    assert archlang.check(main_file, limits={"max_import_depth": 50}).output == (8, 32, 32)
+    assert "E215" in {code for code, _, _ in codes(import_chain(tmp_path, 5), limits={"max_import_depth": 3})}
     assert archc("check", str(main_file))[0] == 1
     assert archc("check", str(main_file), "--max-import-depth", "50")[0] == 0
 
@@ -188,7 +187,7 @@ def test_import_depth_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
 
 
 def test_sizes_stop_at_max_int() -> None:
-    assert layers.MAX_INT == 2**31 - 1
+    assert limits.MAX_INT == 2**31 - 1
     assert archlang.check("input 1@1x1\nconv1-2147483647").output == (2**31 - 1, 1, 1)
     with pytest.raises(archlang.ArchError) as info:
         archlang.check("input 1@1x1\nconv1-2147483648")
@@ -203,7 +202,7 @@ def test_input_sizes_stop_at_max_int() -> None:
 
 def test_repeat_counts_stop_at_max_int() -> None:
     assert codes(HEAD + "[relu]*2147483648") == [("E307", 3, 1)]
-    assert codes(HEAD + "[relu]*2147483648", max_layers=2**40) == [("E306", 3, 8)]
+    assert codes(HEAD + "[relu]*2147483648", limits={"max_layers": 2**40}) == [("E306", 3, 8)]
 
 
 def test_a_number_has_at_most_100_digits() -> None:
@@ -251,9 +250,9 @@ def test_check_states_the_size_in_the_unit_that_reads() -> None:
 def test_build_memory_limit_can_be_raised_and_lowered() -> None:
     spec = "network small\ninput 1@28x28\nfc-1000, fc-10\n"  # 795,010 parameters: 3.0 MiB
     with pytest.raises(archlang.ArchError) as info:
-        archlang.build(spec, max_memory=1024**2)
+        archlang.build(spec, limits={"max_memory": 1024**2})
     assert [d.code for d in info.value.errors] == ["E403"]
-    model = archlang.build(spec, max_memory=4 * 1024**2)
+    model = archlang.build(spec, limits={"max_memory": 4 * 1024**2})
     assert sum(p.numel() for p in model.parameters()) == 795_010
 
 

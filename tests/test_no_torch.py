@@ -48,5 +48,5 @@ def test_import_time_lists_no_torch() -> None:
                             timeout=60, cwd=ROOT)
     assert result.returncode == 0
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
-    assert "archlang.check" in imported
+    assert "archlang.checker.walk" in imported
     assert not {name for name in imported if name.split(".")[0] == "torch"}

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import archlang
-from archlang import render
+from archlang import notebook, render
 from archlang.cli import main
 from archlang.layers import fmt_shape
 
@@ -177,7 +177,7 @@ def test_image_output_without_graphviz_says_how_to_install_it(no_dot: None, tmp_
     message = str(error.value)
     assert "apt-get install graphviz" in message and "brew install graphviz" in message and ".dot" in message
     assert not (tmp_path / f"lenet5.{suffix}").exists()
-    assert network._repr_svg_() is None  # Jupyter falls back to the plain repr
+    assert notebook.svg(network) is None  # Jupyter falls back to the plain repr
 
 
 def test_cli_render_without_graphviz(no_dot: None, tmp_path: Path) -> None:
@@ -214,7 +214,7 @@ def test_cli_render_usage_and_spec_errors(tmp_path: Path) -> None:
 
 @needs_dot
 def test_jupyter_repr_is_the_diagram() -> None:
-    svg = archlang.check(ROOT / "architectures" / "lenet5.arch")._repr_svg_()
+    svg = notebook.svg(archlang.check(ROOT / "architectures" / "lenet5.arch"))
     assert svg is not None and ET.fromstring(svg).tag == f"{SVG}svg"
 
 

@@ -1,0 +1,105 @@
+"""The layer budget: how many layers a spec expands to, counted before anything is expanded.
+
+`[conv3-64]*1000000000` must be refused in milliseconds, not after building a
+billion layers, so the budget counts the IR: a repeat multiplies its body's
+count, a block call counts its body once per distinct arguments, a branch
+adds its join (and a residual its possible projection). The count is an upper
+bound; past the cap (`Limits.max_layers`) it stops at once with E307 at the
+node that crossed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import ir
+from ..joins import BY_SYMBOL
+from ..nodes import Node, Visitor
+from ..scope import Scope
+from .context import Context
+from .evaluate import evaluate_quietly
+
+
+class TooMany(Exception):
+    """The count passed the cap at `node`, which expands to `total` layers (at least)."""
+
+    def __init__(self, node: Any, total: int):
+        super().__init__(node, total)
+        self.node, self.total = node, total
+
+
+class _Budget(Visitor):
+    """Counts twice each layer a node may expand to: a layer call counts 2 (the
+    layer and a flatten it may imply), so halving gives the layers."""
+
+    def __init__(self, cap: int):
+        self.cap = 2 * cap
+        self.counted: dict[tuple[Any, ...], int] = {}
+
+    def count(self, node: Any, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
+        total = self.visit(node, env, scope, stack) or 0
+        if total > self.cap:
+            raise TooMany(node, total // 2)
+        return total
+
+    def generic_visit(self, node: Any, *context: Any) -> int:
+        if not isinstance(node, Node):
+            return 0
+        return sum(self.count(child, *context) for child in node.iter_children())
+
+    def visit_Repeat(self, node: ir.Repeat, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
+        times = evaluate_quietly(node.count, env)
+        return self.count(node.body, env, scope, stack) * (times if isinstance(times, int) and times > 0 else 1)
+
+    def visit_Branch(self, node: ir.Branch, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
+        # The join, and for a residual a projection (conv + bn) too.
+        join = BY_SYMBOL.get(node.op)
+        joins = 3 if join is not None and join.projects else 1
+        return 2 * joins + sum(self.count(path, env, scope, stack) for path in node.paths)
+
+    def visit_Call(self, call: ir.Call, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
+        if call.name not in scope.blocks or call.name in stack:
+            return 2  # a layer, plus the flatten an fc may imply
+        definition, home = scope.blocks[call.name]
+        inner = bind_quietly(call, definition, env)
+        # Counted once per block and arguments: blocks that call a block twice, nested
+        # forty deep, would otherwise cost 2**40 steps before the cap is reached.
+        key = (id(definition), id(home), stack, tuple((k, repr(v)) for k, v in inner.items()))
+        if key not in self.counted:
+            try:
+                self.counted[key] = 1 + self.count(definition.body, inner, home, (*stack, call.name))
+            except TooMany as too_many:
+                if home is scope:
+                    raise
+                raise TooMany(call, too_many.total) from None  # point at the call, not into another file
+        return self.counted[key]
+
+    def visit_Option(self, node: ir.Option, *context: Any) -> int:
+        return 0  # expressions expand to no layers
+
+    def visit_Identity(self, node: ir.Identity, *context: Any) -> int:
+        return 0
+
+
+def bind_quietly(call: ir.Call, definition: ir.Def, env: Mapping[str, Any]) -> dict[str, Any]:
+    """A block's parameter values for planning: errors are reported by the walk."""
+    given = {p.name: evaluate_quietly(a, env) for p, a in zip(definition.params, call.args)}
+    given.update({o.key: evaluate_quietly(o.value, env) for o in (*call.kwargs, *call.options)})
+    inner: dict[str, Any] = {}
+    for param in definition.params:
+        default = evaluate_quietly(param.default, inner) if param.default is not None else None
+        inner[param.name] = given.get(param.name, default)
+    return inner
+
+
+def within_budget(ctx: Context, body: ir.Seq) -> bool:
+    """Whether the network's body stays within `max_layers`; E307 if not."""
+    cap = ctx.run.limits.max_layers
+    try:
+        _Budget(cap).count(body, ctx.env, ctx.scope, ())
+    except TooMany as too_many:
+        ctx.error("E307", f"this expands to {too_many.total:,} layers, more than the limit of {cap:,}",
+                  too_many.node.span, "shrink the repeat count, or raise the limit (--max-layers, max_layers=)")
+        return False
+    return True

@@ -1,0 +1,209 @@
+"""The checked tree: what the walk makes of a spec, as data.
+
+Every layer is a `Layer` with its kind, resolved options, shapes, parameters
+and MACs; the structure of the spec is kept around them (a repeat stays a
+`Repeated` with one body per iteration, a block call a `Block`), so that the
+renderer can draw one cluster and codegen can emit one class. The nodes share
+the child protocol of `nodes.Node`: every walk over the tree (rows, names,
+receptive fields, the diagram, the module) is a visitor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .. import ir
+from ..diagnostics import Diagnostic
+from ..nodes import Node
+from ..source import Source, Span
+from ..units import Shape
+
+if TYPE_CHECKING:
+    from ..joins import Join
+    from ..layers import Kind
+
+#: An activation as resolved: its kind and options.
+Act = tuple["Kind", Mapping[str, Any]]
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Layer(Node):
+    """One checked layer: its kind (a layer kind, or the join of a branch)
+    and resolved options, where it was written, the shapes around it, its
+    parameters and MACs, and the activation that follows it (or None)."""
+
+    kind: Kind | Join
+    opts: Mapping[str, Any]
+    span: Span
+    in_shape: Shape
+    out_shape: Shape
+    params: int
+    macs: int
+    act: Act | None = None
+    label: str | None = None
+    implied: bool = False
+    origin: str | None = None  # the file it was written in, when not the network's own (a block's)
+
+    @property
+    def op(self) -> str:
+        """The layer in paper notation, e.g. `conv3-64` or `maxpool3/2`."""
+        return self.kind.label(self.opts)
+
+    @property
+    def act_name(self) -> str | None:
+        return self.act[0].label(self.act[1]) if self.act else None
+
+    @property
+    def display(self) -> str:
+        """The notation with what follows it: `conv3-64 + bn + relu`."""
+        parts = [self.op]
+        if self.opts.get("bn"):
+            parts.append("bn")
+        if self.act:
+            parts.append(self.act_name)  # type: ignore[arg-type]
+        text = " + ".join(parts)
+        return f"({text})" if self.implied else text
+
+    @property
+    def elements(self) -> int:
+        return math.prod(self.out_shape)
+
+    @property
+    def buffers(self) -> int:
+        """Values the built layer keeps besides its parameters (running statistics)."""
+        return self.kind.buffers(self.opts, self.in_shape, self.out_shape)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Row:
+    """A layer in the flat listing: its name, its receptive field (size and
+    jump per spatial dimension; None once the input has been flattened) and
+    its depth (0 on the main path, +1 inside each branch)."""
+
+    name: str
+    layer: Layer
+    rf: tuple[tuple[int, ...], tuple[int, ...]] | None
+    depth: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Group(Node):
+    """A checked sequence: the IR node and the checked items (a layer that
+    implies a flatten is a Group of the two, with the call as its node)."""
+
+    node: Any
+    items: tuple[Any, ...]
+    fields: ClassVar[tuple[str, ...]] = ("items",)
+
+
+@dataclass(frozen=True, eq=False)
+class Repeated(Node):
+    """A checked repeat: one checked body per iteration; iterations that got
+    the same input are the same object."""
+
+    node: ir.Repeat
+    iterations: tuple[Any, ...]
+    fields: ClassVar[tuple[str, ...]] = ("iterations",)
+
+
+@dataclass(frozen=True, eq=False)
+class Optional(Node):
+    """A checked conditional: the body when its test held, else None."""
+
+    node: ir.Cond
+    body: Any
+    fields: ClassVar[tuple[str, ...]] = ("body",)
+
+
+@dataclass(frozen=True, eq=False)
+class Branched(Node):
+    """A checked branch: its join (from the table of joins), one checked
+    group per path in the order they run and are built (an identity path is
+    an empty group; a residual's projected shortcut, a group of the
+    projection), and the join's layer, which holds the joined shape and the
+    activation after the join. The layer comes first, as in the rows."""
+
+    node: ir.Branch
+    join: Join
+    paths: tuple[Group, ...]
+    layer: Layer
+    fields: ClassVar[tuple[str, ...]] = ("layer", "paths")
+
+
+@dataclass(frozen=True, eq=False)
+class Block(Node):
+    """A checked block call: the call, the definition, the arguments bound to
+    its parameters, the checked body, and the file the definition was written
+    in when not the network's own (as `Layer.origin`)."""
+
+    call: ir.Call
+    definition: ir.Def
+    args: dict[str, Any]
+    body: Any
+    origin: str | None = None
+    fields: ClassVar[tuple[str, ...]] = ("body",)
+
+
+@dataclass(frozen=True, eq=False)
+class Aside(Node):
+    """A checked side output: its body and the shape it ends in."""
+
+    node: ir.Side
+    body: Group
+    out: Shape | None
+    fields: ClassVar[tuple[str, ...]] = ("body",)
+
+
+@dataclass(eq=False)
+class CheckedNetwork:
+    """What `check` returns: the network's name, parameter values, input and
+    output shapes, the flat list of layers, the structured tree, the totals
+    and every diagnostic (warnings too; errors raise instead)."""
+
+    name: str
+    params_values: dict[str, Any]
+    input: Shape | None
+    output: Shape | None
+    rows: list[Row]
+    tree: Group | None
+    diagnostics: list[Diagnostic]
+    source: Source
+    module: ir.Module = field(repr=False)
+    side_outputs: tuple[Shape, ...] = ()
+
+    @property
+    def layers(self) -> list[Row]:
+        return self.rows
+
+    @property
+    def params(self) -> int:
+        return sum(row.layer.params for row in self.rows)
+
+    @property
+    def macs(self) -> int:
+        return sum(row.layer.macs for row in self.rows)
+
+    @property
+    def flops(self) -> int:
+        """FLOPs counted as 2 x MACs (a multiply and an add)."""
+        return 2 * self.macs
+
+    @property
+    def buffers(self) -> int:
+        """Values the built network keeps besides its parameters."""
+        return sum(row.layer.buffers for row in self.rows)
+
+    @property
+    def activation_elements(self) -> int:
+        return sum(row.layer.elements for row in self.rows)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]

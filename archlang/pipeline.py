@@ -1,0 +1,165 @@
+"""The pipeline: load -> parse -> scope -> walk -> rows, over the stages below it.
+
+`analyze` never raises: it returns whatever could be checked (the parsed
+module, the checked network, or neither) and every diagnostic, each with its
+file and range, which is what an editor needs while the user types. `check`
+is the strict entry point on top: the checked network, or `ArchError` with
+every diagnostic when one is an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import ir, syntax
+from .checker import CheckedNetwork, check_module
+from .diagnostics import ArchError, Collector, Diagnostic, sort_key
+from .limits import Limits, as_limits
+from .source import Source, TooLarge, displayable, read_file
+
+
+@dataclass(eq=False)
+class Analysis:
+    """What `analyze` found: the source (None if it could not be read), the
+    parsed module (None after a syntax error that stops parsing), the checked
+    network (None if the module could not be checked at all) and every
+    diagnostic, errors and warnings, in source order."""
+
+    source: Source | None
+    module: ir.Module | None = None
+    network: CheckedNetwork | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _exists(text: str) -> bool:
+    """Whether one line of text names something on disk; a name the system
+    refuses (too long, say) names nothing, so the line is spec text."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _lines(text: str) -> str:
+    """Windows and old Mac line breaks as \\n, so lines and columns count the same everywhere."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_BYTES_HINT = "raise the limit (--max-bytes, or limits=Limits(max_bytes=...))"
+
+
+def is_path(path_or_text: str | Path) -> bool:
+    """A `Path`, or a string naming a file or ending in .arch, is a path; other text is a spec."""
+    return isinstance(path_or_text, Path) or bool(
+        path_or_text.strip() and "\n" not in path_or_text
+        and (path_or_text.endswith(".arch") or _exists(path_or_text)))
+
+
+def load(path_or_text: str | Path, max_bytes: int) -> Source:
+    """A `Source` from a path or from spec text; `ArchError` (E100) if it
+    cannot be read or is larger than `max_bytes`."""
+    if not is_path(path_or_text):
+        text = str(path_or_text)
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            raise ArchError([Diagnostic("error", "E100", f"the spec is {size:,} bytes, more than the limit of "
+                                        f"{max_bytes:,}", None, Source("<string>", ""), _BYTES_HINT)])
+        return Source("<string>", _lines(text))
+    path = Path(path_or_text)
+    name = displayable(path)
+    out = Collector(Source(name, ""))
+    try:
+        return Source(name, _lines(read_file(path, max_bytes)), path)
+    except TooLarge as error:
+        out.error("E100", f"{name} is {error.size:,} bytes, more than the limit of {max_bytes:,}", None, _BYTES_HINT)
+    except OSError as error:
+        out.error("E100", f"cannot read {name}: {error.strerror or error}", None)
+    raise ArchError(out.items)
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a spec is checked: a long spec is
+    hundreds of thousands of young objects (Lark's tree, the IR, the layers)
+    and no cycles, and the collector's passes over them doubled the time of a
+    40,000-layer spec. Whatever cycles arise are collected once it is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _too_deep(source: Source) -> Diagnostic:
+    # Brackets are capped by the syntax stage; a chain of hundreds of operators
+    # (1+1+...+1, ------1) still nests the tree past Python's limit.
+    return Diagnostic("error", "E109", "the spec nests too deeply to check (hundreds of operators in a row, "
+                      "or brackets past what Python can follow)", None, source)
+
+
+@_cycle_collector_paused()
+def analyze_source(source: Source, params: Mapping[str, Any], limits: Limits) -> Analysis:
+    """Parse and check one source; never raises."""
+    analysis = Analysis(source)
+    try:
+        analysis.module = syntax.parse(source, limits.max_depth)
+        analysis.network = check_module(analysis.module, params, limits)
+        analysis.diagnostics = list(analysis.network.diagnostics)
+    except ArchError as error:
+        analysis.diagnostics = list(error.diagnostics)
+    except RecursionError:
+        analysis.network = None
+        analysis.diagnostics = [_too_deep(source)]
+    analysis.diagnostics.sort(key=sort_key)
+    return analysis
+
+
+def analyze(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None = None,
+            **params: Any) -> Analysis:
+    """Everything that can be checked of a spec (a path or its text), with
+    every diagnostic; never raises for any spec. Parameters override the
+    network's defaults; `limits` bounds the work (see `Limits`)."""
+    bounds = as_limits(limits)
+    try:
+        source = load(path_or_text, bounds.max_bytes)
+    except ArchError as error:
+        return Analysis(None, diagnostics=list(error.diagnostics))
+    return analyze_source(source, params, bounds)
+
+
+def check_source(source: Source, params: Mapping[str, Any], limits: Limits) -> CheckedNetwork:
+    """The checked network of one source, or `ArchError` with every diagnostic."""
+    analysis = analyze_source(source, params, limits)
+    if analysis.network is None or not analysis.ok:
+        raise ArchError(analysis.diagnostics)
+    return analysis.network
+
+
+def check(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None = None,
+          **params: Any) -> CheckedNetwork:
+    """Check a spec (a path or its text), with parameters overriding the
+    network's defaults. Returns the checked network (warnings in its
+    `diagnostics`); raises `ArchError` with every diagnostic if any is an error.
+
+    `limits` (a `Limits`, or a dict of some of them) refuses what no real
+    network needs, each with its own error: more than `max_layers` layers
+    once repeats are expanded (E307), files or text of more than `max_bytes`
+    bytes (E100), brackets nested more than `max_depth` deep (E109), imports
+    nested more than `max_import_depth` files deep (E215)."""
+    bounds = as_limits(limits)
+    return check_source(load(path_or_text, bounds.max_bytes), params, bounds)

@@ -1,0 +1,205 @@
+"""The open core: one node protocol, an explicit walk context, joins as a table.
+
+The bugs that the first house's swapped state and hand-written dispatchers
+hid each have a test here, with the structure that prevents their kind: the
+child protocol every tree shares, and the stage order of the modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import archlang
+from archlang import codegen, ir, joins, syntax
+from archlang.checker.checked import Branched
+from archlang.nodes import Node, Visitor
+from archlang.source import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "archlang"
+
+
+def displays(text: str) -> list[str]:
+    return [row.layer.display for row in archlang.check(text).rows]
+
+
+# ---- bugs the old walker hid ------------------------------------------------------------
+
+
+def test_a_block_sees_its_own_arguments_when_the_walk_looks_ahead() -> None:
+    """`f(0)` expands to nothing, so fc-8 is the output layer and gets no
+    activation, exactly as `[fc-4]*0` (the look-ahead used the caller's
+    parameters inside the block)."""
+    head = "network t\ninput 4\nact relu\ndef f(n) = [fc-4]*n\n"
+    assert displays(head + "fc-8, f(0)\n") == ["fc-8"]
+    assert displays(head + "fc-8, [fc-4]*0\n") == ["fc-8"]
+    assert displays(head + "fc-8, f(1)\n") == ["fc-8 + relu", "fc-4"]
+
+
+def test_the_file_activation_follows_a_sum_not_a_conv_default() -> None:
+    """With `act none`, no activation follows the sum, whatever conv's own default says."""
+    spec = "network t\ninput 8@4x4\nact none\ndefault conv act=relu\n{x + conv1-8, conv1-8 act=none}, conv1-4\n"
+    assert displays(spec) == ["add", "conv1-8 + relu", "conv1-8", "conv1-4"]
+    spec = "network t\ninput 8@4x4\nact relu\ndefault conv act=none\n{x + conv1-8, conv1-8}, conv1-4\n"
+    assert displays(spec) == ["add + relu", "conv1-8", "conv1-8", "conv1-4"]
+
+
+def _forward_lines(source: str) -> list[str]:
+    return [line.strip().split("  #")[0] for line in source.splitlines() if " = " in line and "self." in line
+            and "(x)" in line or line.strip().startswith(("x = out", "x = torch"))]
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_repeated_residual_around_a_block_keeps_its_sum(count: int) -> None:
+    spec = f"network t\ninput 8@4x4\nact relu\ndef body(c) = conv1-c, conv1-c\n[{{x + body(8)}}]*{count}\n"
+    source = codegen.python(archlang.check(spec))
+    assert source.count("x = out + x") == count
+
+
+def test_a_repeated_side_output_around_a_block_stays_a_side_output() -> None:
+    spec = "network t\ninput 8@4x4\nact relu\ndef body(c) = conv1-c, conv1-c\n[side[body(8)]]*2, gap\n"
+    network = archlang.check(spec)
+    assert network.side_outputs == ((8, 4, 4), (8, 4, 4))
+    source = codegen.python(network)
+    assert "tuple[torch.Tensor, ...]" in source and source.count("aux") >= 2
+
+
+def test_a_default_naming_several_kinds_reads_the_key_per_kind_whatever_the_hash_seed() -> None:
+    """`p` is conv's padding and dropout's probability: each takes its own."""
+    network = archlang.check("network t\ninput 3@8x8\ndefault conv dropout p=0\nconv3-8, dropout\n")
+    conv, dropout = (row.layer for row in network.rows)
+    assert conv.out_shape == (8, 6, 6) and conv.opts["pad"] == 0
+    assert dropout.opts["p"] == 0
+
+
+# ---- the node protocol ------------------------------------------------------------------
+
+
+def _every_subclass(base: type) -> set[type]:
+    found = set()
+    for sub in base.__subclasses__():
+        found |= {sub} | _every_subclass(sub)
+    return found
+
+
+def test_every_node_names_only_real_fields_as_children() -> None:
+    import dataclasses
+
+    for cls in _every_subclass(Node):
+        if dataclasses.is_dataclass(cls):
+            names = {f.name for f in dataclasses.fields(cls)}
+            assert set(cls.fields) <= names, f"{cls.__name__}.fields names {set(cls.fields) - names}"
+
+
+def test_a_generic_visitor_reaches_every_layer_call_of_a_spec() -> None:
+    """A visitor with one method finds every call in the IR, through every
+    kind of node, without a line about the others."""
+    text = (ROOT / "architectures" / "inception_v3.arch").read_text()
+    module = syntax.parse(Source("inception_v3.arch", text))
+
+    class Calls(Visitor):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def visit_Call(self, node: ir.Call) -> None:
+            self.names.append(node.name)
+            self.generic_visit(node)
+
+    calls = Calls()
+    calls.visit(module)
+    assert calls.names.count("inception_a") == 3 and "conv3" in calls.names and "fc" in calls.names
+
+
+def test_branches_are_one_node_with_their_join_from_the_table() -> None:
+    network = archlang.check("network t\ninput 8@8x8\n{conv1-4 | conv3-4}, {x + conv3-8}\n")
+    branches = [n for n in network.tree.items if isinstance(n, Branched)]
+    assert [b.join.name for b in branches] == ["concat", "add"]
+    assert [j.symbol for j in joins.JOINS] == ["|", "+"]
+    assert all(j.name in codegen.torch_rules.JOINS for j in joins.JOINS)
+
+
+# ---- the stage order ---------------------------------------------------------------------
+
+#: The stages, lowest first: a module may import only from its own stage or those before it.
+STAGES = [
+    {"_version", "limits", "nodes", "units", "_tables"},
+    {"source", "options"},
+    {"diagnostics"},
+    {"ir"},
+    {"syntax"},
+    {"scope"},
+    {"layers"},
+    {"joins"},
+    {"checker"},
+    {"pipeline"},
+    {"serialize", "report", "render", "codegen", "interpret"},
+    {"tables", "runtime", "volumes"},
+    {"notebook", "lexer"},
+    {"cli", "__init__", "__main__"},
+]
+
+
+def _stage(module: str) -> int:
+    top = module.split(".")[0]
+    return next(i for i, stage in enumerate(STAGES) if top in stage)
+
+
+def _imports(path: Path) -> set[str]:
+    """The archlang modules a file imports (relative imports resolved), at any depth of the file."""
+    package = path.relative_to(PACKAGE).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level]
+            target = [*base, *(node.module.split(".") if node.module else [])]
+            if node.module is None or not target:
+                found |= {".".join([*base, alias.name]) for alias in node.names}
+            else:
+                found.add(".".join(target))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("archlang"):
+            found.add(node.module.removeprefix("archlang").lstrip(".") or "__init__")
+    return {f for f in found if f}
+
+
+def test_imports_follow_the_stage_order() -> None:
+    """No module imports from a later stage; inside the checker and codegen
+    packages the arrows form no cycle either."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        if module.split(".")[0] in ("stdlib",):
+            continue
+        for target in _imports(path):
+            if target.split(".")[0] == module.split(".")[0]:
+                continue
+            assert _stage(target) <= _stage(module), f"{module} imports {target}, a later stage"
+
+
+def test_no_cycles_between_modules() -> None:
+    graph = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+        graph[module] = {t.removesuffix(".__init__") for t in _imports(path)}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for target in graph.get(node, ()):
+            if target not in graph or target == node:
+                continue
+            assert state.get(target) != 1, f"import cycle: {' -> '.join([*trail, node, target])}"
+            if target not in state:
+                visit(target, [*trail, node])
+        state[node] = 2
+
+    for module in graph:
+        if module not in state:
+            visit(module, [])
+
+
+def test_no_module_is_over_about_600_lines() -> None:
+    long = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py") if p.name != "_tables.py"
+            and (n := len(p.read_text("utf-8").splitlines())) > 620}
+    assert not long, long
