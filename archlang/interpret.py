@@ -1,0 +1,309 @@
+"""The oracle: a checked network run directly with torch functions, no generated source.
+
+A second backend, written independently of codegen, so that the two can be
+compared: given the same tensors, the module `archlang.build` makes and this
+interpreter must compute the same outputs. Parameter counts say nothing
+about a forward pass; two forwards that agree do.
+
+The interpreter owns its own account of which tensors each layer holds and
+in which order (`layout`): the rows' order, and within a layer a fixed order
+per kind. That account must match the built module's `state_dict` entry for
+entry, so the comparison also checks the order the built module registers
+its tensors in, which is what loading weights by structure relies on.
+Evaluation mode only: dropout passes values through, batch norm uses its
+running statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from .checker.checked import Aside, Branched, CheckedNetwork, Layer, Row
+from .layers import TABLES, window_of
+from .nodes import Node, Visitor
+from .units import Shape
+
+Opts = Mapping[str, Any]
+Tensors = list[torch.Tensor]
+#: A kind's rule: the input, the layer, its tensors in layout order -> the output.
+Apply = Callable[[torch.Tensor, Layer, Tensors], torch.Tensor]
+
+
+# ---- which tensors each layer holds -------------------------------------------------------
+
+
+def _bn(channels: int) -> list[tuple[str, Shape]]:
+    return [("bn.weight", (channels,)), ("bn.bias", (channels,)), ("bn.running_mean", (channels,)),
+            ("bn.running_var", (channels,)), ("bn.num_batches_tracked", ())]
+
+
+def _conv_layout(o: Opts, x: Shape, y: Shape) -> list[tuple[str, Shape]]:
+    kernel = _kernel(o, x)
+    out = [("weight", (o["filters"], x[0] // o["groups"], *kernel))]
+    return out + ([("bias", (o["filters"],))] if o["bias"] else [])
+
+
+def _fc_layout(o: Opts, x: Shape, y: Shape) -> list[tuple[str, Shape]]:
+    return [("weight", (o["out"], x[0]))] + ([("bias", (o["out"],))] if o["bias"] else [])
+
+
+def _local_layout(o: Opts, x: Shape, y: Shape) -> list[tuple[str, Shape]]:
+    taps = x[0] * math.prod(_kernel(o, x))
+    out = [("weight", (math.prod(y[1:]), taps, o["filters"]))]
+    return out + ([("bias", (o["filters"], *y[1:]))] if o["bias"] else [])
+
+
+def _partial_groups(o: Opts) -> list[tuple[int, list[int]]]:
+    """Output maps grouped by how many inputs they see, widths ascending: the helper's grouped convs."""
+    table = TABLES[o["table"]]
+    return [(w, [j for j, row in enumerate(table) if len(row) == w]) for w in sorted({len(r) for r in table})]
+
+
+def _partial_layout(o: Opts, x: Shape, y: Shape) -> list[tuple[str, Shape]]:
+    out: list[tuple[str, Shape]] = []
+    for width, maps in _partial_groups(o):
+        out.append(("weight", (len(maps), width, *_kernel(o, x))))
+        if o["bias"]:
+            out.append(("bias", (len(maps),)))
+    return out
+
+
+def _kernel(o: Opts, x: Shape) -> tuple[int, ...]:
+    return window_of(o, x, "layer").kernel
+
+
+LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
+    "conv": _conv_layout,
+    "fc": _fc_layout,
+    "local": _local_layout,
+    "partialconv": _partial_layout,
+    "subsample": lambda o, x, y: [("weight", (x[0],)), ("bias", (x[0],))],
+    "batchnorm": lambda o, x, y: [(name.removeprefix("bn."), shape) for name, shape in _bn(x[0])],
+    "posbias": lambda o, x, y: [("bias", x)],
+    "embed": lambda o, x, y: [("weight", (o["vocab"], o["dim"]))],
+    "rbf": lambda o, x, y: [("prototypes", (o["out"], x[0]))],
+}
+
+
+def layer_layout(layer: Layer) -> list[tuple[str, Shape]]:
+    """The tensors a built layer holds, in order: its own, then its batch norm's."""
+    rule = LAYOUTS.get(layer.kind.name)
+    out = rule(layer.opts, layer.in_shape, layer.out_shape) if rule else []
+    if layer.opts.get("bn"):
+        out += _bn(layer.out_shape[0])
+    return out
+
+
+def layout(network: CheckedNetwork) -> list[tuple[str, str, Shape]]:
+    """Every tensor of the built network in state_dict order: (row name, role, shape)."""
+    return [(row.name, role, shape) for row in network.rows for role, shape in layer_layout(row.layer)]
+
+
+# ---- what each kind computes --------------------------------------------------------------
+
+
+def _conv(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    o, w = layer.opts, window_of(layer.opts, layer.in_shape, "conv")
+    conv = F.conv1d if x.dim() == 3 else F.conv2d
+    return conv(x, t[0], t[1] if o["bias"] else None, w.stride, w.pad, w.dilation, o["groups"])
+
+
+def _fc(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    return F.linear(x, t[0], t[1] if layer.opts["bias"] else None)
+
+
+def _local(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Each output position: its own matrix times the window it sees (a
+    1-D signal is an image of height 1)."""
+    w, spatial = window_of(layer.opts, layer.in_shape, "local"), layer.out_shape[1:]
+    flat = x.dim() == 3
+    image = x.unsqueeze(2) if flat else x
+    wide = (lambda values, fill: (fill, *values)) if flat else (lambda values, fill: tuple(values))
+    windows = F.unfold(image, wide(w.kernel, 1), dilation=wide((w.dilation,) * len(w.kernel), 1),
+                       padding=wide(w.pad, 0), stride=wide(w.stride, 1))
+    by_position = windows.permute(2, 0, 1).contiguous()  # strided slices made each product 300 times slower
+    outputs = [by_position[p] @ t[0][p] for p in range(by_position.shape[0])]
+    y = torch.stack(outputs, 2).reshape(x.shape[0], layer.opts["filters"], *spatial)
+    return y + t[1] if layer.opts["bias"] else y
+
+
+def _pool(kind: str) -> Apply:
+    def apply(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+        w = window_of(layer.opts, layer.in_shape, kind)
+        two = x.dim() == 4
+        args = (w.kernel, w.stride, w.pad)
+        if kind in ("maxpool", "minpool"):
+            pool = F.max_pool2d if two else F.max_pool1d
+            sign = -1 if kind == "minpool" else 1
+            return sign * pool(sign * x, *args, ceil_mode=w.ceil)
+        pool = F.avg_pool2d if two else F.avg_pool1d
+        if kind == "l2pool":  # the L2 norm of each window: sqrt(sum of squares)
+            return torch.sqrt(pool(x * x, *args, ceil_mode=w.ceil) * math.prod(w.kernel))
+        return pool(x, *args, ceil_mode=w.ceil)
+
+    return apply
+
+
+def _subsample(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    w = window_of(layer.opts, layer.in_shape, "subsample")
+    pool = F.avg_pool2d if x.dim() == 4 else F.avg_pool1d
+    sums = pool(x, w.kernel, w.stride, w.pad, ceil_mode=w.ceil) * math.prod(w.kernel)
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    return sums * t[0].view(shape) + t[1].view(shape)
+
+
+def _batchnorm(x: torch.Tensor, t: Tensors, eps: float) -> torch.Tensor:
+    return F.batch_norm(x, t[2], t[3], t[0], t[1], training=False, eps=eps)
+
+
+def _partial(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """The full convolution with the unconnected weights held at zero."""
+    o, table = layer.opts, TABLES[layer.opts["table"]]
+    kernel = _kernel(o, layer.in_shape)
+    weight = x.new_zeros((len(table), layer.in_shape[0], *kernel))
+    bias = x.new_zeros(len(table)) if o["bias"] else None
+    tensors = iter(t)
+    for _, maps in _partial_groups(o):
+        group = next(tensors)
+        group_bias = next(tensors) if o["bias"] else None
+        for k, j in enumerate(maps):
+            weight[j, list(table[j])] = group[k]
+            if bias is not None and group_bias is not None:
+                bias[j] = group_bias[k]
+    w = window_of(o, layer.in_shape, "partialconv")
+    conv = F.conv1d if x.dim() == 3 else F.conv2d
+    return conv(x, weight, bias, w.stride, w.pad, w.dilation)
+
+
+def _rbf(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    return ((x.unsqueeze(1) - t[0].unsqueeze(0)) ** 2).sum(2)
+
+
+def _zeropad(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    stride = layer.opts["stride"]
+    picked = x[(slice(None), slice(None), *(slice(None, None, stride),) * (x.dim() - 2))]
+    extra = layer.out_shape[0] - layer.in_shape[0]
+    zeros = picked.new_zeros((picked.shape[0], extra, *picked.shape[2:]))
+    return torch.cat([picked, zeros], 1)
+
+
+def _maxout(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    pieces = layer.opts["pieces"]
+    return x.reshape(x.shape[0], x.shape[1] // pieces, pieces, *x.shape[2:]).max(2).values
+
+
+def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
+    return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
+
+
+APPLY: dict[str, Apply] = {
+    "conv": _conv,
+    "fc": _fc,
+    "local": _local,
+    "maxpool": _pool("maxpool"),
+    "avgpool": _pool("avgpool"),
+    "minpool": _pool("minpool"),
+    "l2pool": _pool("l2pool"),
+    "gap": lambda x, layer, t: x.mean(tuple(range(2, x.dim()))),
+    "gmp": lambda x, layer, t: x.amax(tuple(range(2, x.dim()))),
+    "flatten": lambda x, layer, t: x.reshape(x.shape[0], -1),
+    "dropout": lambda x, layer, t: x,
+    "lrn": lambda x, layer, t: F.local_response_norm(x, layer.opts["size"], layer.opts["alpha"],
+                                                     layer.opts["beta"], layer.opts["k"]),
+    "batchnorm": lambda x, layer, t: _batchnorm(x, t, layer.opts["eps"]),
+    "posbias": lambda x, layer, t: x + t[0],
+    "embed": lambda x, layer, t: F.embedding(x, t[0]).transpose(1, 2),
+    "partialconv": _partial,
+    "subsample": _subsample,
+    "rbf": _rbf,
+    "zeropad": _zeropad,
+    "relu": _activation(F.relu),
+    "leakyrelu": _activation(F.leaky_relu, "slope"),
+    "elu": _activation(F.elu, "alpha"),
+    "tanh": _activation(torch.tanh),
+    "sigmoid": _activation(torch.sigmoid),
+    "softmax": lambda x, layer, t: torch.softmax(x, 1),
+    "maxout": _maxout,
+}
+
+#: Each join: the paths' outputs -> the joined tensor.
+JOINS: dict[str, Callable[[list[torch.Tensor]], torch.Tensor]] = {
+    "concat": lambda outs: torch.cat(outs, 1),
+    "add": lambda outs: sum(outs[1:], outs[0]),
+}
+
+
+# ---- the walk -------------------------------------------------------------------------------
+
+
+class _Run(Visitor):
+    """Evaluates the checked tree on a tensor, taking each row's tensors in
+    walk order (a repeat's reused iterations have tensors of their own)."""
+
+    def __init__(self, rows: list[Row], tensors: list[Tensors]):
+        self.rows, self.tensors = rows, tensors
+        self.cursor = 0
+        self.sides: list[torch.Tensor] = []
+
+    def _take(self, layer: Layer) -> Tensors:
+        row = self.rows[self.cursor]
+        assert row.layer is layer, "the tree and the rows disagree"
+        self.cursor += 1
+        return self.tensors[self.cursor - 1]
+
+    def generic_visit(self, node: Any, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(node, Node):
+            for child in node.iter_children():
+                x = self.visit(child, x)
+        return x
+
+    def visit_Layer(self, layer: Layer, x: torch.Tensor) -> torch.Tensor:
+        tensors = self._take(layer)
+        own = len(tensors) - (5 if layer.opts.get("bn") else 0)
+        y = APPLY[layer.kind.name](x, layer, tensors[:own])
+        if layer.opts.get("bn"):
+            y = _batchnorm(y, tensors[own:], 1e-5)
+        return _act(layer, y)
+
+    def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:
+        self._take(node.layer)
+        outs = [self.visit(path, x) for path in node.paths]
+        return _act(node.layer, JOINS[node.join.name](outs))
+
+    def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
+        self.sides.append(self.visit(node.body, x))
+        return x
+
+
+def _act(layer: Layer, y: torch.Tensor) -> torch.Tensor:
+    if layer.act is None:
+        return y
+    kind, opts = layer.act
+    return APPLY[kind.name](y, Layer(kind, opts, layer.span, layer.out_shape, layer.out_shape, 0, 0), [])
+
+
+def interpret(network: CheckedNetwork, tensors: Sequence[torch.Tensor],
+              x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
+    """The network's output for input `x` (a batch), with `tensors` its
+    parameters and buffers in state_dict order (as `layout` lists them):
+    the main output, or a tuple of it and the side outputs, as the built
+    module returns them."""
+    expected = layout(network)
+    if len(tensors) != len(expected):
+        raise ValueError(f"{network.name} holds {len(expected)} tensors, but {len(tensors)} were given")
+    for tensor, (row, role, shape) in zip(tensors, expected):
+        if tuple(tensor.shape) != tuple(shape):
+            raise ValueError(f"{row} {role}: expected shape {tuple(shape)}, got {tuple(tensor.shape)}")
+    per_row: list[Tensors] = []
+    flat = iter(tensors)
+    for row in network.rows:
+        per_row.append([next(flat) for _ in layer_layout(row.layer)])
+    run = _Run(network.rows, per_row)
+    with torch.no_grad():
+        y = run.visit(network.tree, x)
+    return (y, *run.sides) if run.sides else y
