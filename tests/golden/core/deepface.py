@@ -53,8 +53,11 @@ class LocallyConnected(nn.Module):
         if len(self.out_size) == 1:
             x = x.unsqueeze(2)
         columns = F.unfold(x, **self.window)
-        y = torch.einsum("bkl,lkn->bnl", columns, self.weight)
-        y = y.reshape(y.shape[0], y.shape[1], *self.out_size)
+        # One matrix per position: a batched product over positions. The
+        # columns are made contiguous first: on strided input the batched
+        # product (and einsum) ran 300 times slower (49 s for DeepFace's L4).
+        y = torch.bmm(columns.permute(2, 0, 1).contiguous(), self.weight)
+        y = y.permute(1, 2, 0).reshape(y.shape[1], y.shape[2], *self.out_size)
         return y if self.bias is None else y + self.bias
 
 
