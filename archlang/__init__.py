@@ -8,14 +8,17 @@
 `check` parses and checks a spec (a path or its text) and returns the checked
 network; every problem raises one `ArchError` carrying all diagnostics.
 `build` (imported on first use: it needs torch) returns the network as a
-PyTorch module, from the same source `archc build` writes.
+PyTorch module, from the same source `archc build` writes. `render_volumes`
+draws a network as the 3-D volume figure of the AlexNet and LeNet papers
+(SVG or TikZ).
 """
 
 from .check import CheckedNetwork, Layer, Row, check
 from .diagnostics import ArchError, Diagnostic
 from .layers import fmt_shape
 
-__all__ = ["ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Row", "build", "check", "fmt_shape"]
+__all__ = ["ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Row", "build", "check", "fmt_shape",
+           "render_volumes"]
 __version__ = "0.1.0"
 
 
@@ -26,4 +29,8 @@ def __getattr__(name: str) -> object:
         from .runtime import build
 
         return build
+    if name == "render_volumes":  # the volume figure (archlang/volumes.py), loaded when first asked for
+        from .volumes import render_volumes
+
+        return render_volumes
     raise AttributeError(f"module 'archlang' has no attribute {name!r}")
