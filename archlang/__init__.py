@@ -10,7 +10,8 @@ network; every problem raises one `ArchError` carrying all diagnostics.
 `analyze` never raises: it returns what could be checked and every
 diagnostic, for editors. `build` (imported on first use: it needs torch)
 returns the network as a PyTorch module, from the same source `archc build`
-writes.
+writes. `render_volumes` draws a network as the 3-D volume figure of the
+AlexNet and LeNet papers (SVG or TikZ).
 """
 
 from ._version import __version__
@@ -21,7 +22,7 @@ from .pipeline import Analysis, analyze, check
 from .units import fmt_shape
 
 __all__ = ["Analysis", "ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Limits", "Row", "__version__",
-           "analyze", "build", "check", "fmt_shape"]
+           "analyze", "build", "check", "fmt_shape", "render_volumes"]
 
 
 def __getattr__(name: str) -> object:
@@ -31,6 +32,10 @@ def __getattr__(name: str) -> object:
         from .runtime import build
 
         return build
+    if name == "render_volumes":  # the volume figure (archlang/volumes.py), loaded when first asked for
+        from .volumes import render_volumes
+
+        return render_volumes
     raise AttributeError(f"module 'archlang' has no attribute {name!r}")
 
 

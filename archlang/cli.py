@@ -149,23 +149,34 @@ def _checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
 @main.command("render")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
-              help="OUT.svg, OUT.png, OUT.pdf or OUT.dot (.dot needs no Graphviz program).")
+              help="OUT.svg, OUT.png, OUT.pdf or OUT.dot (.dot needs no Graphviz program); "
+                   "with --style volumes OUT.svg, OUT.tex or OUT.tikz.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
 @click.option("--unroll", is_flag=True, help="Draw every iteration of a repeat, not one ×N cluster.")
 @click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True,
               help="Top to bottom (TB) or left to right (LR).")
+@click.option("--style", type=click.Choice(["graph", "volumes"]), default="graph", show_default=True,
+              help="graph: a box per layer (Graphviz). volumes: the feature maps as 3-D boxes and the "
+                   "kernels as pyramids, as papers draw them by hand, to OUT.svg, OUT.tex (a LaTeX "
+                   "document) or OUT.tikz (the bare tikzpicture, to \\input into a paper); no Graphviz.")
 @limit_options
-def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str,
+def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str, style: str,
                    limits: Limits) -> None:
     """Draw FILE as a diagram: a box per layer in paper notation with its
     activation and parameters, the tensor shape on every edge, repeats as
-    one cluster marked ×N.
+    one cluster marked ×N; or, with --style volumes, as the 3-D volume
+    figure of the AlexNet and LeNet papers (--unroll and --rankdir are
+    for the graph only).
 
     \b
     archc render vgg16.arch -o vgg16.svg
     archc render vgg16.arch -o vgg16.png --unroll --rankdir LR
+    archc render alexnet.arch --style volumes -o alexnet.svg    # or .tex, .tikz
     Exit status: 0 ok, 1 errors in the spec, 2 usage or Graphviz missing.
     """
+    if style == "volumes":
+        _render_volumes(file, out, params, limits)
+        return
     from . import render  # graphviz is imported only to draw
 
     suffix = Path(out).suffix.lstrip(".").lower()
@@ -179,6 +190,18 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
         click.echo(f"archc: error: {error}", err=True)
         sys.exit(2)
     _write_output(out, data)
+
+
+def _render_volumes(file: str, out: str, params: dict[str, Any], limits: Limits) -> None:
+    """`archc render --style volumes`: the volume figure as SVG, a LaTeX document or a tikzpicture."""
+    from . import volumes
+
+    suffix = Path(out).suffix.lstrip(".").lower()
+    if suffix not in volumes.FORMATS:
+        endings = ", ".join("." + f for f in volumes.FORMATS)
+        raise click.BadParameter(f"'{out}' must end in {endings} with --style volumes", param_hint="'-o'")
+    network = _checked_or_exit(file, params, limits)
+    _write_output(out, volumes.render(network, suffix).encode("utf-8"))
 
 
 @main.command("table")

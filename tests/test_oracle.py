@@ -17,8 +17,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import archlang  # noqa: E402
-from archlang import interpret, layers  # noqa: E402
+import archlang
+from archlang import interpret, layers
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHITECTURES = ROOT / "architectures"
@@ -173,8 +173,8 @@ def test_variants_compute_alike(name: str, params: dict[str, object]) -> None:
 
 # ---- random specs ------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 #: Layers that suit a spatial input (C@L or C@HxW), with small windows.
 _SPATIAL = st.one_of(
