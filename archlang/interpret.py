@@ -228,6 +228,11 @@ APPLY: dict[str, Apply] = {
     "tanh": _activation(torch.tanh),
     "sigmoid": _activation(torch.sigmoid),
     "softmax": lambda x, layer, t: torch.softmax(x, 1),
+    "relu6": _activation(F.relu6),
+    "silu": _activation(F.silu),
+    "hardswish": _activation(F.hardswish),
+    "hardsigmoid": _activation(F.hardsigmoid),
+    "gelu": _activation(F.gelu),
     "maxout": _maxout,
 }
 

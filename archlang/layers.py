@@ -110,8 +110,8 @@ class Kind:
         for option in self.options:
             for key in (option.name, *option.aliases):
                 self.option_index[key] = option
-        if not self.prefix:
-            object.__setattr__(self, "prefix", self.name)
+        if not self.prefix:  # relu6's layers are relu6_1, not relu61
+            object.__setattr__(self, "prefix", self.name + "_" * self.name[-1].isdigit())
 
     def option(self, key: str) -> Option | None:
         return self.option_index.get(key)
@@ -519,6 +519,11 @@ KINDS: tuple[Kind, ...] = (
     _act("tanh", (), "tanh: the hyperbolic tangent"),
     _act("sigmoid", ("logistic",), "sigmoid: 1/(1 + exp(-x))"),
     _act("softmax", (), "softmax: exp(x_i)/sum_j exp(x_j) over the channels", paper="soft-max"),
+    _act("relu6", (), "relu6: min(max(0, x), 6) (MobileNet)"),
+    _act("silu", ("swish",), "silu: x * sigmoid(x), also called swish (EfficientNet)"),
+    _act("hardswish", ("hard_swish", "hswish"), "hardswish: x * relu6(x + 3) / 6 (MobileNetV3)"),
+    _act("hardsigmoid", ("hard_sigmoid", "hsigmoid"), "hardsigmoid: relu6(x + 3) / 6 (MobileNetV3's gates)"),
+    _act("gelu", (), "gelu: x * Phi(x), Phi the standard normal's distribution function (ViT, ConvNeXt)"),
     Kind(name="maxout", family="act", options=(Option("pieces", positive, 2, aliases=("k",)),),
          shape=_maxout_shape, label=lambda o: f"maxout({o['pieces']})", positional=("pieces",),
          doc="maxout(k): the maximum of each group of k channels (C -> C/k)"),

@@ -50,6 +50,11 @@ EXAMPLES: dict[str, str] = {
     "tanh": "input 3@4x4\ntanh",
     "sigmoid": "input 3@4x4\nsigmoid",
     "softmax": "input 5\nsoftmax",
+    "relu6": "input 3@4x4\nconv3-4 act=relu6, relu6",
+    "silu": "input 3@4x4\nconv3-4 act=swish, silu",
+    "hardswish": "input 3@4x4\nconv3-4 act=hardswish, hardswish",
+    "hardsigmoid": "input 3@4x4\nconv3-4 act=hardsigmoid, hardsigmoid",
+    "gelu": "input 6\nfc-4 act=gelu, gelu",
     "maxout": "input 6@4x4\nmaxout(3)",
 }
 

@@ -124,6 +124,11 @@ CONSTRUCTORS: dict[str, Rule] = {
     "tanh": _act("nn.Tanh"),
     "sigmoid": _act("nn.Sigmoid"),
     "softmax": _act("nn.Softmax", "dim=1"),
+    "relu6": _act("nn.ReLU6", inplace=True),
+    "silu": _act("nn.SiLU", inplace=True),
+    "hardswish": _act("nn.Hardswish", inplace=True),
+    "hardsigmoid": _act("nn.Hardsigmoid", inplace=True),
+    "gelu": _act("nn.GELU"),
     "maxout": lambda o, x, y: torch_call("Maxout", o["pieces"]),
 }
 
