@@ -18,9 +18,9 @@ from ._version import __version__
 from .checker.evaluate import parse_value
 from .diagnostics import ArchError, Diagnostic
 from .limits import DEFAULT, Limits
-from .pipeline import check
+from .pipeline import analyze, check
 from .report import table
-from .serialize import failure_json, network_json
+from .serialize import analysis_json
 from .source import displayable
 from .tables import FORMATS as TABLE_FORMATS
 from .tables import compare, listing
@@ -110,16 +110,13 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
 def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], bool]:
     """Check one file; print its table (or diagnostics) unless JSON is asked for."""
     as_json = click.get_current_context().params["as_json"]
-    try:
-        network = check(Path(path), limits=limits, **params)
-    except ArchError as error:
-        _print_diagnostics(error.diagnostics, as_json)
-        return failure_json(path, error.diagnostics), True
-    _print_diagnostics(network.diagnostics, as_json)
-    if not as_json:
+    analysis = analyze(Path(path), limits=limits, **params)
+    _print_diagnostics(analysis.diagnostics, as_json)
+    failed = not analysis.ok or analysis.network is None
+    if not as_json and not failed:
         fmt = click.get_current_context().params.get("fmt", "text")
-        click.echo(table(network) if fmt == "text" else listing(network, fmt))
-    return network_json(network), False
+        click.echo(table(analysis.network) if fmt == "text" else listing(analysis.network, fmt))  # type: ignore[arg-type]
+    return analysis_json(analysis, path), failed
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:

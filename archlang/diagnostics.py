@@ -99,13 +99,32 @@ class Diagnostic:
             lines.append(f"  = hint: {self.hint}")
         return "\n".join(lines)
 
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line if self.span else 0
+
+    @property
+    def end_col(self) -> int:
+        return self.span.end_col if self.span else 0
+
+    @property
+    def file(self) -> str | None:
+        """The file (or `<string>`) the diagnostic is in: an imported file's own name."""
+        return self.source.name if self.source else None
+
     def to_json(self) -> dict[str, object]:
+        """The diagnostic with its file and range (1-based; the end just past
+        the last character), as `archc check --json` and editors read it."""
         return {
             "severity": self.severity,
             "code": self.code,
             "message": self.message,
+            "file": self.file,
             "line": self.line,
             "col": self.col,
+            "end_line": self.end_line,
+            "end_col": self.end_col,
+            "hint": self.hint,
         }
 
 

@@ -117,13 +117,16 @@ def analyze_source(source: Source, params: Mapping[str, Any], limits: Limits) ->
     """Parse and check one source; never raises."""
     analysis = Analysis(source)
     try:
-        analysis.module = syntax.parse(source, limits.max_depth)
-        analysis.network = check_module(analysis.module, params, limits)
-        analysis.diagnostics = list(analysis.network.diagnostics)
-    except ArchError as error:
-        analysis.diagnostics = list(error.diagnostics)
+        analysis.module, syntax_errors = syntax.parse_recovering(source, limits.max_depth)
+        analysis.diagnostics = list(syntax_errors)
+        if analysis.module is not None:
+            analysis.network = check_module(analysis.module, params, limits)
+            # Where a syntax error stands (a number too long, read as 0), a semantic one is its echo.
+            places = {(d.source.name if d.source else "", d.span) for d in syntax_errors}
+            analysis.diagnostics += [d for d in analysis.network.diagnostics
+                                     if (d.source.name if d.source else "", d.span) not in places]
     except RecursionError:
-        analysis.network = None
+        analysis.module = analysis.network = None
         analysis.diagnostics = [_too_deep(source)]
     analysis.diagnostics.sort(key=sort_key)
     return analysis

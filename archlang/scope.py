@@ -103,7 +103,7 @@ class Loader:
         if len(self.stack) >= self.limits.max_import_depth:
             out.error("E215", f"imports nest deeper than {self.limits.max_import_depth} files", statement.span,
                       "import the blocks from fewer levels of files, or raise the limit "
-                      "(--max-import-depth, max_import_depth=)")
+                      "(--max-import-depth, or limits=Limits(max_import_depth=...))")
             return None
         if key not in self.scopes:
             self.stack.append(key)
@@ -129,7 +129,7 @@ class Loader:
             return Source(displayable(path), read_file(path, self.limits.max_bytes), path)
         except TooLarge as error:
             out.error("E100", f"cannot import \"{statement.path}\": it is {error.size:,} bytes, more than the "
-                      f"limit of {self.limits.max_bytes:,}", statement.span, "raise the limit (--max-bytes, max_bytes=)")
+                      f"limit of {self.limits.max_bytes:,}", statement.span, "raise the limit (--max-bytes, or limits=Limits(max_bytes=...))")
             return None
         except OSError as error:  # a name too long for the system, a file we may not read
             out.error("E215", f"cannot import \"{statement.path}\": {error.strerror or error}", statement.span)

@@ -1,31 +1,59 @@
-"""Serialisation: a checked network, or a failed check, as one JSON object.
+"""Serialisation: what a check found, as one JSON object of one schema.
 
 `archc check --json` and the API write through here, so there is one place
-that says what the JSON holds.
+that says what the JSON holds, for a network that checks and for one that
+does not alike: the same keys, with null where a figure is unknown (the
+totals of a network with errors), and every diagnostic with its file and
+range. `version` changes when a key changes meaning.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .checker.checked import CheckedNetwork, Row
-from .diagnostics import Diagnostic
+from .pipeline import Analysis
 from .source import displayable
+
+#: The version of the JSON's shape.
+VERSION = 1
 
 
 def network_json(network: CheckedNetwork) -> dict[str, Any]:
-    """A checked network: totals, every layer, and the warnings."""
+    """A checked network: totals, every layer, and its diagnostics."""
+    return _object(network.name, network.source.name, network, network.diagnostics, ok=not network.errors)
+
+
+def analysis_json(analysis: Analysis, path: str | Path) -> dict[str, Any]:
+    """Whatever `analyze` found: a network (perhaps partial), or only diagnostics."""
+    network = analysis.network
+    name = network.name if network else _declared_name(analysis)
+    file = analysis.source.name if analysis.source else displayable(path)
+    return _object(name, file, network, analysis.diagnostics, ok=analysis.ok and network is not None)
+
+
+def _declared_name(analysis: Analysis) -> str | None:
+    module = analysis.module
+    return module.networks[0].name if module is not None and module.networks else None
+
+
+def _object(name: str | None, file: str, network: CheckedNetwork | None, diagnostics: list[Any],
+            ok: bool) -> dict[str, Any]:
+    whole = ok and network is not None
     return {
-        "network": network.name,
-        "file": network.source.name,
-        "input": list(network.input or ()),
-        "output": list(network.output or ()),
-        "side_outputs": [list(shape) for shape in network.side_outputs],
-        "params": network.params,
-        "macs": network.macs,
-        "flops": network.flops,
-        "layers": [row_json(row) for row in network.rows],
-        "diagnostics": [d.to_json() for d in network.diagnostics],
+        "version": VERSION,
+        "network": name,
+        "file": file,
+        "ok": ok,
+        "input": list(network.input) if network is not None and network.input else None,
+        "output": list(network.output) if whole and network.output else None,  # type: ignore[union-attr]
+        "side_outputs": [list(shape) for shape in network.side_outputs] if whole else [],  # type: ignore[union-attr]
+        "params": network.params if whole else None,  # type: ignore[union-attr]
+        "macs": network.macs if whole else None,  # type: ignore[union-attr]
+        "flops": network.flops if whole else None,  # type: ignore[union-attr]
+        "layers": [row_json(row) for row in network.rows] if network is not None else [],
+        "diagnostics": [d.to_json() for d in diagnostics],
     }
 
 
@@ -48,18 +76,4 @@ def row_json(row: Row) -> dict[str, Any]:
         "memory": layer.elements,
         "rf": list(row.rf[0]) if row.rf else None,
         "jump": list(row.rf[1]) if row.rf else None,
-    }
-
-
-def failure_json(path: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    """A check that failed: its diagnostics."""
-    return {
-        "network": None,
-        "file": displayable(path),
-        "input": None,
-        "output": None,
-        "params": None,
-        "macs": None,
-        "layers": [],
-        "diagnostics": [d.to_json() for d in diagnostics],
     }

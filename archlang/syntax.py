@@ -22,7 +22,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ir
-from .diagnostics import ArchError, Collector
+from .diagnostics import ArchError, Collector, Diagnostic
 from .limits import DEFAULT, MAX_DIGITS
 from .source import Source, Span
 
@@ -322,10 +322,13 @@ def _check_text(source: Source, out: Collector) -> bool:
     return True
 
 
-def _check_brackets(source: Source, out: Collector, max_depth: int = MAX_DEPTH) -> bool:
-    """Match brackets first: 'unclosed [' at the bracket beats 'unexpected end'."""
+def _check_brackets(source: Source, out: Collector, max_depth: int = MAX_DEPTH, text: str | None = None) -> int | None:
+    """Match brackets first: 'unclosed [' at the bracket beats 'unexpected end'.
+    Returns None when they match, else the offset of the problem (reported),
+    or -1 where nesting too deep makes the rest unreadable. `text` is the text
+    to scan, when parts of the source have been blanked out after errors."""
     stack: list[tuple[str, int]] = []
-    text = source.text
+    text = source.text if text is None else text
     i = 0
     # From one character that matters to the next: a megabyte-long token costs one regex search.
     while (match := _BRACKETS_AND_SKIPS.search(text, i)) is not None:
@@ -343,17 +346,18 @@ def _check_brackets(source: Source, out: Collector, max_depth: int = MAX_DEPTH) 
             if len(stack) > max_depth:
                 out.error("E109", f"brackets nest more than {max_depth} deep", source.span_at(i),
                           "a deep stack of layers is written with a repeat, as in [conv3-64]*200; "
-                          "or raise the limit (--max-depth, max_depth=)")
-                return False
+                          "or raise the limit (--max-depth, or limits=Limits(max_depth=...))")
+                return -1
         elif ch in CLOSERS:
             if not stack or stack[-1][0] != CLOSERS[ch]:
                 _unmatched(source, out, ch, i, stack)
-                return False
+                return i
             stack.pop()
         i += 1
     for ch, offset in stack[:1]:
         out.error("E103", f"'{ch}' is never closed", source.span_at(offset), f"add '{OPENERS[ch]}' where the group ends")
-    return not stack
+        return offset
+    return None
 
 
 def _unmatched(source: Source, out: Collector, ch: str, offset: int, stack: list[tuple[str, int]]) -> None:
@@ -390,7 +394,10 @@ def _code_before(text: str) -> str:
     return (head + newline + last.partition("#")[0]).rstrip(" \t\r")
 
 
-def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector) -> None:
+def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector, text: str | None = None) -> None:
+    """A located, named diagnostic for Lark's error; `text` is what was parsed
+    (the source with earlier mistakes blanked out), positions as in the source."""
+    source = source if text is None else Source(source.name, text)
     if isinstance(error, UnexpectedCharacters):
         char = source.text[error.pos_in_stream]
         out.error("E101", f"unexpected character {char!r}", source.span_at(error.pos_in_stream))
@@ -414,22 +421,116 @@ def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector) 
         out.error("E102", f"unexpected {_describe(token)}", span, f"expected {_expected(error.expected)}")
 
 
+#: Syntax errors reported in one file before archc stops looking for more.
+MAX_SYNTAX_ERRORS = 50
+
+
 def parse(source: Source, max_depth: int = MAX_DEPTH) -> ir.Module:
-    """Parse one source into an `ir.Module`; raise `ArchError` on syntax
-    errors. Brackets may nest `max_depth` deep."""
+    """Parse one source into an `ir.Module`; raise `ArchError` with every
+    syntax error. Brackets may nest `max_depth` deep."""
+    module, diagnostics = parse_recovering(source, max_depth)
+    if module is None or any(d.is_error for d in diagnostics):
+        raise ArchError(diagnostics)
+    return module
+
+
+def parse_recovering(source: Source, max_depth: int = MAX_DEPTH) -> tuple[ir.Module | None, list[Diagnostic]]:
+    """Parse one source, recovering from syntax errors: each error is
+    reported, the statement it is in is blanked out (spaces, so every position
+    stays where it was) and the rest is parsed again, so a file with three
+    mistakes reports three. Returns the module of the statements that parse
+    (None when nothing can be read: not text, brackets nested too deep) and
+    the diagnostics."""
     out = Collector(source)
-    if not (_check_text(source, out) and _check_brackets(source, out, max_depth)):
-        out.raise_if_errors()
-    try:
-        tree = _parser().parse(source.text)
-    except UnexpectedInput as error:
-        _report_parse_error(source, error, out)
-        raise ArchError(out.items) from None
+    if not _check_text(source, out):
+        return None, out.items
+    text = _balanced(source, out, max_depth)
+    if text is None:
+        return None, out.items
+    tree = None
+    for _ in range(MAX_SYNTAX_ERRORS):
+        try:
+            tree = _parser().parse(text)
+            break
+        except UnexpectedInput as error:
+            _report_parse_error(source, error, out, text)
+            blanked = _blank_statement(text, _error_offset(error, text))
+            if blanked == text:
+                return None, out.items
+            text = blanked
+    if tree is None:
+        return None, out.items
     try:
         statements = _ToIR(out).transform(tree).children
     except VisitError as error:
         # Lark wraps what a rule method raises (a RecursionError on a chain of
         # thousands of operators): pass on the error itself.
         raise error.orig_exc from None
-    out.raise_if_errors()
-    return _module(source, statements)
+    return _module(source, statements), out.items
+
+
+def _balanced(source: Source, out: Collector, max_depth: int) -> str | None:
+    """The text with the lines of unmatched brackets blanked out (each reported), or None."""
+    text = source.text
+    for _ in range(MAX_SYNTAX_ERRORS):
+        problem = _check_brackets(source, out, max_depth, text)
+        if problem is None:
+            return text
+        blanked = _blank_line(text, problem) if problem >= 0 else text
+        if blanked == text:
+            return None
+        text = blanked
+    return None
+
+
+def _error_offset(error: UnexpectedInput, text: str) -> int:
+    if isinstance(error, UnexpectedCharacters):
+        return error.pos_in_stream
+    token = error.token  # type: ignore[attr-defined]
+    if token.type == "$END":
+        return max(0, len(text.rstrip()) - 1)
+    return token.start_pos or 0
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """`text` with [start, end) turned into spaces, its line breaks kept."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def _blank_line(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return _blank(text, start, len(text) if end < 0 else end)
+
+
+def _blank_statement(text: str, offset: int) -> str:
+    """`text` with the top-level statement around `offset` blanked out: from
+    the line break that ends the statement before it to the one that ends it
+    (a break inside brackets, or after `,` `->` `(` and the like, continues)."""
+    start, end = 0, len(text)
+    depth, last = 0, "\n"
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "#":
+            stop = text.find("\n", i)
+            i = len(text) if stop < 0 else stop
+            continue
+        if ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS:
+            depth = max(0, depth - 1)
+        elif ch == "\n" and depth == 0 and last not in OPEN_LINE and not _continues(last, text, i):
+            if i >= offset:
+                end = i
+                break
+            start = i + 1
+        if not ch.isspace():
+            last = ch
+        i += 1
+    return _blank(text, start, end)
+
+
+def _continues(last: str, text: str, i: int) -> bool:
+    """Whether the line before offset `i` ends in `->` (whose last character is `>`)."""
+    return last == ">" and text[:i].rstrip().endswith("->")

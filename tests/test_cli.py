@@ -163,7 +163,7 @@ def test_max_layers_option(spec) -> None:
 # ---- --json ------------------------------------------------------------------------------------
 
 LAYER_KEYS = {"name", "op", "line", "col", "out", "params", "macs"}
-DIAGNOSTIC_KEYS = {"severity", "code", "message", "line", "col"}
+DIAGNOSTIC_KEYS = {"severity", "code", "message", "file", "line", "col", "end_line", "end_col", "hint"}
 
 
 def test_json_of_vgg16() -> None:
@@ -220,6 +220,23 @@ def test_json_with_errors(spec) -> None:
     assert all(set(d) == DIAGNOSTIC_KEYS for d in data["diagnostics"])
 
 
+def test_json_has_one_schema_for_success_and_failure(spec) -> None:
+    """The same keys either way; a failed file still names its network (the
+    header parsed), its input, and each diagnostic's file, range and hint."""
+    good = json.loads(archc("check", str(ROOT / "architectures" / "lenet5.arch"), "--json").stdout)
+    result = archc("check", spec("network broken\ninput 3@8x8\nconv3-4 gorups=2\n"), "--json")
+    bad = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert set(good) == set(bad)
+    assert (good["ok"], bad["ok"]) == (True, False)
+    assert bad["network"] == "broken" and bad["input"] == [3, 8, 8]
+    assert bad["params"] is None and bad["flops"] is None and bad["side_outputs"] == []
+    (diagnostic,) = bad["diagnostics"]
+    assert diagnostic["file"].endswith(".arch")
+    assert (diagnostic["line"], diagnostic["col"], diagnostic["end_line"], diagnostic["end_col"]) == (3, 9, 3, 17)
+    assert diagnostic["hint"] == "did you mean 'groups'?"
+
+
 # ---- several files ------------------------------------------------------------------------------
 
 
@@ -237,7 +254,8 @@ def test_several_files_as_json(spec) -> None:
     result = archc("check", "--json", *files)
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert [d["network"] for d in data] == ["small", None, "alex"]
+    assert [d["network"] for d in data] == ["small", "broken", "alex"]  # a failed file still names its network
+    assert [d["ok"] for d in data] == [True, False, True]
     assert [len(d["diagnostics"]) for d in data] == [0, 2, 1]
 
 

@@ -75,6 +75,47 @@ def test_a_default_naming_several_kinds_reads_the_key_per_kind_whatever_the_hash
     assert dropout.opts["p"] == 0
 
 
+# ---- an analysis that never raises ------------------------------------------------------------
+
+
+FIVE_ERRORS = """network t(k = 8)
+input 3@32x32
+act relu
+conv3-64 p=
+conv3-k, zz3-4
+[conv3-64]*
+conv3-64 -> -> pool
+fc-10 q=1
+"""
+
+
+def test_analyze_reports_three_syntax_errors_and_two_semantic_ones_each_with_a_range() -> None:
+    analysis = archlang.analyze(FIVE_ERRORS)
+    found = [(d.code, d.line, d.col, d.end_line, d.end_col) for d in analysis.diagnostics]
+    assert found == [
+        ("E108", 4, 11, 4, 12),  # option has no value
+        ("E201", 5, 10, 5, 13),  # unknown layer zz3
+        ("E105", 6, 11, 6, 12),  # '*' needs a repeat count
+        ("E102", 7, 13, 7, 15),  # unexpected '->'
+        ("E202", 8, 7, 8, 10),   # fc has no option q
+    ]
+    assert analysis.network is not None and analysis.network.name == "t"
+    with pytest.raises(archlang.ArchError) as info:
+        archlang.check(FIVE_ERRORS)
+    assert [d.code for d in info.value.diagnostics] == ["E108", "E201", "E105", "E102", "E202"]
+
+
+@pytest.mark.parametrize("text", ["", "\x00", "input", "[[[", "}", "network", "input 3@8x8\n{x + }"])
+def test_analyze_never_raises(text: str) -> None:
+    analysis = archlang.analyze(text)
+    assert isinstance(analysis.diagnostics, list)
+
+
+def test_analyze_of_a_missing_file_is_a_diagnostic(tmp_path: Path) -> None:
+    analysis = archlang.analyze(tmp_path / "missing.arch")
+    assert [d.code for d in analysis.diagnostics] == ["E100"] and analysis.source is None
+
+
 # ---- the node protocol ------------------------------------------------------------------
 
 

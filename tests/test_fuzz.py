@@ -111,6 +111,7 @@ def assert_located(diagnostic: archlang.Diagnostic) -> None:
     assert 1 <= span.col <= len(lines[span.line - 1]) + 1, (diagnostic, lines[span.line - 1])
     # The excerpt shows the line the diagnostic is on.
     assert diagnostic.source.line_text(span.line) == lines[span.line - 1], diagnostic
+    assert (span.end_line, span.end_col) >= (span.line, span.col), diagnostic  # a range, not a point before it
 
 
 def timed_check(text: str) -> tuple[float, archlang.CheckedNetwork | archlang.ArchError]:
@@ -138,6 +139,11 @@ def check_cleanly(text: str, stats: Stats | None = None) -> None:
             stats.retimed += 1
     if isinstance(result, archlang.ArchError):
         assert result.errors, "ArchError without an error"
+        # analyze, which never raises, finds the same diagnostics that check raises with
+        # (but for E109, which depends on how deep the stack already is).
+        analysis = archlang.analyze(text, limits={"max_layers": LAYER_CAP})
+        if "E109" not in {d.code for d in result.diagnostics}:
+            assert [(d.code, d.span) for d in analysis.diagnostics] == [(d.code, d.span) for d in result.diagnostics]
         for diagnostic in result.diagnostics:
             assert_located(diagnostic)
             json.dumps(diagnostic.to_json())

@@ -237,3 +237,13 @@ def test_random_specs_that_check_build_and_compute_alike(spec: str) -> None:
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
     assert [tuple(y.shape[1:]) for y in outputs] == [network.output, *network.side_outputs]
     agree(spec)
+
+
+@pytest.mark.parametrize("spec", [
+    "network r\ninput 1@9x9\nact relu\nside[[pool]*0]\ngap, fc-1\n",
+    "network r\ninput 1@9x9\nact relu\nside[[conv3-2 g=2 bn=true]*0], conv1-1/1 p=same\n",
+])
+def test_an_empty_side_output_is_the_tensor_where_it_branches(spec: str) -> None:
+    """Found by the random specs: a side output that expands to nothing returned
+    the main path's last tensor, not the tensor where it branched off."""
+    test_random_specs_that_check_build_and_compute_alike.hypothesis.inner_test(spec)

@@ -100,6 +100,6 @@ def within_budget(ctx: Context, body: ir.Seq) -> bool:
         _Budget(cap).count(body, ctx.env, ctx.scope, ())
     except TooMany as too_many:
         ctx.error("E307", f"this expands to {too_many.total:,} layers, more than the limit of {cap:,}",
-                  too_many.node.span, "shrink the repeat count, or raise the limit (--max-layers, max_layers=)")
+                  too_many.node.span, "shrink the repeat count, or raise the limit (--max-layers, or limits=Limits(max_layers=...))")
         return False
     return True

@@ -177,6 +177,9 @@ class Lowering(Visitor):
         start, target = body.var, body.target
         body.target = body.fresh("aux")
         self.visit(node.body, body)
+        if body.var == start:  # an empty side output (side[[pool]*0]) is the tensor here, kept apart
+            body.emit(f"{body.target} = {start}", self.where(node.node.span))
+            body.var = body.target
         body.sides.append(body.var)
         body.var, body.target = start, target
         body.kinds.append("side")
