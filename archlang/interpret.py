@@ -138,13 +138,13 @@ def _pool(kind: str) -> Apply:
         two = x.dim() == 4
         args = (w.kernel, w.stride, w.pad)
         if kind in ("maxpool", "minpool"):
-            pool = F.max_pool2d if two else F.max_pool1d
+            maximum: Callable[..., torch.Tensor] = F.max_pool2d if two else F.max_pool1d
             sign = -1 if kind == "minpool" else 1
-            return sign * pool(sign * x, *args, ceil_mode=w.ceil)
-        pool = F.avg_pool2d if two else F.avg_pool1d
+            return sign * maximum(sign * x, *args, ceil_mode=w.ceil)
+        mean: Callable[..., torch.Tensor] = F.avg_pool2d if two else F.avg_pool1d
         if kind == "l2pool":  # the L2 norm of each window: sqrt(sum of squares)
-            return torch.sqrt(pool(x * x, *args, ceil_mode=w.ceil) * math.prod(w.kernel))
-        return pool(x, *args, ceil_mode=w.ceil)
+            return torch.sqrt(mean(x * x, *args, ceil_mode=w.ceil) * math.prod(w.kernel))
+        return mean(x, *args, ceil_mode=w.ceil)
 
     return apply
 
@@ -186,7 +186,7 @@ def _rbf(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
 
 def _zeropad(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     stride = layer.opts["stride"]
-    picked = x[(slice(None), slice(None), *(slice(None, None, stride),) * (x.dim() - 2))]
+    picked = x[(slice(None), slice(None)) + (slice(None, None, stride),) * (x.dim() - 2)]
     extra = layer.out_shape[0] - layer.in_shape[0]
     zeros = picked.new_zeros((picked.shape[0], extra, *picked.shape[2:]))
     return torch.cat([picked, zeros], 1)
@@ -301,9 +301,9 @@ def interpret(network: CheckedNetwork, tensors: Sequence[torch.Tensor],
     expected = layout(network)
     if len(tensors) != len(expected):
         raise ValueError(f"{network.name} holds {len(expected)} tensors, but {len(tensors)} were given")
-    for tensor, (row, role, shape) in zip(tensors, expected):
+    for tensor, (name, role, shape) in zip(tensors, expected):
         if tuple(tensor.shape) != tuple(shape):
-            raise ValueError(f"{row} {role}: expected shape {tuple(shape)}, got {tuple(tensor.shape)}")
+            raise ValueError(f"{name} {role}: expected shape {tuple(shape)}, got {tuple(tensor.shape)}")
     per_row: list[Tensors] = []
     flat = iter(tensors)
     for row in network.rows:

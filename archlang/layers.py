@@ -43,7 +43,7 @@ __all__ = ["KINDS", "Kind", "Option", "OptionError", "RuleError", "Shape", "desc
 Opts = Mapping[str, Any]
 
 
-class NetworkInput(tuple):  # type: ignore[type-arg]
+class NetworkInput(tuple[int, ...]):
     """The network's input shape as the walk starts it, before any layer: the
     only place token ids can be, so the only shape `embed` may read. Any shape
     rule that computes a new shape returns a plain tuple, which ends the mark."""

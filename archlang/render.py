@@ -18,6 +18,7 @@ diagram is built; torch never is.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,7 +161,7 @@ class Drawer(Visitor):
         """Paths side by side from one start (an identity path as a dashed
         arrow), then the join's box: concat, or add after a residual body."""
         join = self._row(branch.layer)  # the walk lists a join before its paths
-        ends = [self._path(lambda p=path: self.visit(p), identity=not path.items) for path in branch.paths]
+        ends = [self._path(functools.partial(self.visit, path), identity=not path.items) for path in branch.paths]
         self._join(join, ends)
 
     def visit_Aside(self, aside: Aside) -> None:

@@ -20,7 +20,7 @@ from .limits import DEFAULT, Limits
 from .source import Source, TooLarge, displayable, read_file
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    from importlib.abc import Traversable
 
 #: Imports nested deeper than this are refused by default (a chain of files importing each other).
 MAX_IMPORT_DEPTH = DEFAULT.max_import_depth

@@ -76,7 +76,7 @@ def grammar_digest(text: str) -> str:
 
 
 def _build_parser(grammar: str) -> Lark:
-    return Lark(grammar, postlex=_FoldLineBreaks(), **_OPTIONS)  # type: ignore[arg-type]
+    return Lark(grammar, postlex=_FoldLineBreaks(), **_OPTIONS)
 
 
 def tables_source(grammar: str) -> str:
@@ -120,7 +120,9 @@ def _span(meta: object) -> Span:
 
 
 def _token_span(token: Token) -> Span:
-    return Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+    # Tokens from the lexer always carry positions; Lark types them as optional.
+    return Span(token.line or 0, token.column or 0, token.end_line or 0, token.end_column or 0,
+                token.start_pos or 0, token.end_pos or 0)
 
 
 @v_args(meta=True)
@@ -208,9 +210,9 @@ class _ToIR(Transformer):
             elif isinstance(part, tuple):
                 fields[part[0]] = part[1]
             else:
-                fields["options"].append(part)  # type: ignore[union-attr]
-        fields["options"] = tuple(fields["options"])  # type: ignore[arg-type]
-        return ir.Call(str(name), span=_span(meta), **fields)  # type: ignore[arg-type]
+                fields["options"].append(part)
+        fields["options"] = tuple(fields["options"])
+        return ir.Call(str(name), span=_span(meta), **fields)
 
     def group(self, meta, children):
         return children[0]
@@ -285,7 +287,7 @@ class _ToIR(Transformer):
 
 
 def _relabel(node: ir.Node, label: str, span: Span) -> ir.Node:
-    return dataclasses.replace(node, label=label, span=span)  # type: ignore[type-var]
+    return dataclasses.replace(node, label=label, span=span)  # type: ignore[arg-type]
 
 
 def _module(source: Source, statements: list[object]) -> ir.Module:
@@ -399,8 +401,8 @@ def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector, 
     (the source with earlier mistakes blanked out), positions as in the source."""
     source = source if text is None else Source(source.name, text)
     if isinstance(error, UnexpectedCharacters):
-        char = source.text[error.pos_in_stream]
-        out.error("E101", f"unexpected character {char!r}", source.span_at(error.pos_in_stream))
+        at = error.pos_in_stream or 0
+        out.error("E101", f"unexpected character {source.text[at]!r}", source.span_at(at))
         return
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -485,7 +487,7 @@ def _balanced(source: Source, out: Collector, max_depth: int) -> str | None:
 
 def _error_offset(error: UnexpectedInput, text: str) -> int:
     if isinstance(error, UnexpectedCharacters):
-        return error.pos_in_stream
+        return error.pos_in_stream or 0
     token = error.token  # type: ignore[attr-defined]
     if token.type == "$END":
         return max(0, len(text.rstrip()) - 1)

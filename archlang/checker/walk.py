@@ -300,7 +300,7 @@ class _Weights(Visitor):
         return any(has_weights(item, ctx) for item in node.items)
 
     def visit_Branch(self, node: ir.Branch, ctx: Context) -> bool:
-        return any(has_weights(path, ctx) for path in node.paths)
+        return any(has_weights(path, ctx) for path in node.paths if isinstance(path, ir.Seq))
 
     def visit_Repeat(self, node: ir.Repeat, ctx: Context) -> bool:
         return evaluate_quietly(node.count, ctx.env) != 0 and has_weights(node.body, ctx)

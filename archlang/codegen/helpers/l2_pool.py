@@ -12,7 +12,7 @@ from torch import nn
 class L2Pool(nn.Module):
     """L2-norm pooling: the square root of the sum of squares in each window."""
 
-    def __init__(self, pool: nn.Module) -> None:
+    def __init__(self, pool: nn.AvgPool1d | nn.AvgPool2d) -> None:
         super().__init__()
         self.pool = pool
 

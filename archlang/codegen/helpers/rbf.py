@@ -21,6 +21,6 @@ class RBF(nn.Module):
         self.register_buffer("prototypes", codes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w = self.prototypes
+        w = self.get_buffer("prototypes")
         squares = (x * x).sum(1, keepdim=True) + (w * w).sum(1)
         return (squares - 2 * x @ w.T).clamp_min(0)

@@ -13,7 +13,7 @@ class Subsample(nn.Module):
     """LeNet-5's trainable subsampling: the sum of each window (the average
     times the window's size), times a coefficient, plus a bias, per map."""
 
-    def __init__(self, channels: int, pool: nn.Module) -> None:
+    def __init__(self, channels: int, pool: nn.AvgPool1d | nn.AvgPool2d) -> None:
         super().__init__()
         self.pool = pool
         self.weight = nn.Parameter(torch.ones(channels))

@@ -21,5 +21,5 @@ class ZeroPadShortcut(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         every = (slice(None, None, self.stride),) * (x.dim() - 2)
-        x = x[(slice(None), slice(None), *every)]
+        x = x[(slice(None), slice(None)) + every]
         return F.pad(x, (0, 0) * (x.dim() - 2) + (0, self.extra))

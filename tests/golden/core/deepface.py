@@ -61,7 +61,7 @@ class LocallyConnected(nn.Module):
         return y if self.bias is None else y + self.bias
 
 
-def _as_2d(value: int | tuple[int, ...], rank: int, fill: int) -> tuple[int, int]:
+def _as_2d(value: int | tuple[int, ...], rank: int, fill: int) -> tuple[int, ...]:
     """A 1-D window as a 2-D one of height 1, so one unfold serves both."""
     values = tuple(value) if isinstance(value, tuple) else (value,) * rank
     return (fill, *values) if rank == 1 else values

@@ -51,7 +51,7 @@ class Subsample(nn.Module):
     """LeNet-5's trainable subsampling: the sum of each window (the average
     times the window's size), times a coefficient, plus a bias, per map."""
 
-    def __init__(self, channels: int, pool: nn.Module) -> None:
+    def __init__(self, channels: int, pool: nn.AvgPool1d | nn.AvgPool2d) -> None:
         super().__init__()
         self.pool = pool
         self.weight = nn.Parameter(torch.ones(channels))
@@ -80,7 +80,7 @@ class RBF(nn.Module):
         self.register_buffer("prototypes", codes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w = self.prototypes
+        w = self.get_buffer("prototypes")
         squares = (x * x).sum(1, keepdim=True) + (w * w).sum(1)
         return (squares - 2 * x @ w.T).clamp_min(0)
 
