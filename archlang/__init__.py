@@ -32,7 +32,7 @@ def __getattr__(name: str) -> object:
         from .runtime import build
 
         return build
-    if name == "render_volumes":  # the volume figure (archlang/volumes.py), loaded when first asked for
+    if name == "render_volumes":  # the volume figure (archlang/volumes/), loaded when first asked for
         from .volumes import render_volumes
 
         return render_volumes
