@@ -22,16 +22,16 @@ from .pipeline import Analysis, analyze, check
 from .units import fmt_shape
 
 __all__ = ["Analysis", "ArchError", "CheckedNetwork", "Diagnostic", "Layer", "Limits", "Row", "__version__",
-           "analyze", "build", "check", "fmt_shape", "render_volumes"]
+           "analyze", "build", "check", "fmt_shape", "load_state_dict", "render_volumes"]
 
 
 def __getattr__(name: str) -> object:
     # `build` imports torch, which takes seconds: only when it is asked for,
     # so `import archlang` and `archc check` never pay for it.
-    if name == "build":
-        from .runtime import build
+    if name in ("build", "load_state_dict"):
+        from . import runtime
 
-        return build
+        return getattr(runtime, name)
     if name == "render_volumes":  # the volume figure (archlang/volumes/), loaded when first asked for
         from .volumes import render_volumes
 

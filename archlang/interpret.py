@@ -236,10 +236,18 @@ APPLY: dict[str, Apply] = {
     "maxout": _maxout,
 }
 
-#: Each join: the paths' outputs -> the joined tensor.
-JOINS: dict[str, Callable[[list[torch.Tensor]], torch.Tensor]] = {
-    "concat": lambda outs: torch.cat(outs, 1),
-    "add": lambda outs: sum(outs[1:], outs[0]),
+def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:
+    """`t` centre-cropped to `target`'s spatial sizes, one narrow per dimension."""
+    for d, size in enumerate(target[1:], start=2):
+        t = t.narrow(d, (t.shape[d] - size) // 2, size)
+    return t
+
+
+#: Each join: the paths' outputs and the joined shape -> the joined tensor.
+JOINS: dict[str, Callable[[list[torch.Tensor], Shape], torch.Tensor]] = {
+    "concat": lambda outs, joined: torch.cat([_centre(t, joined) for t in outs], 1),
+    "add": lambda outs, joined: sum(outs[1:], outs[0]),
+    "gate": lambda outs, joined: outs[0] * outs[1],
 }
 
 
@@ -278,7 +286,7 @@ class _Run(Visitor):
     def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:
         self._take(node.layer)
         outs = [self.visit(path, x) for path in node.paths]
-        return _act(node.layer, JOINS[node.join.name](outs))
+        return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
     def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
         self.sides.append(self.visit(node.body, x))

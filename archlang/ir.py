@@ -67,17 +67,30 @@ class Binary(_Node):
 
 
 @dataclass(frozen=True)
-class Activation(_Node):
-    """An activation with arguments as an option value: `act=leakyrelu(0.1)`."""
-
-    fields: ClassVar[tuple[str, ...]] = ("args",)
+class Apply(_Node):
+    """A name applied to arguments: a function (`min(a, b)`, `divisible(c)`,
+    a `let` of the file) or, as an option's value, an activation with its
+    arguments (`act=leakyrelu(0.1)`). Which one is the checker's to say."""
 
     name: str
     args: tuple[Expr, ...]
+    kwargs: tuple[Option, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    fields: ClassVar[tuple[str, ...]] = ("args", "kwargs")
 
 
-Expr = Number | Name | Unary | Binary | Activation
+@dataclass(frozen=True)
+class IfElse(_Node):
+    """`then if test else otherwise`: one of two values."""
+
+    test: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    fields: ClassVar[tuple[str, ...]] = ("test", "then", "otherwise")
+
+
+Expr = Number | Name | Unary | Binary | Apply | IfElse
 
 
 # ---- layers and structure ---------------------------------------------------
@@ -124,12 +137,14 @@ class Seq(_Node):
 
 @dataclass(frozen=True)
 class Repeat(_Node):
-    """`body*count`."""
+    """`body*count`, or `body*count as i`: `index` names the iteration's
+    number (0, 1, ...) inside the body."""
 
     fields: ClassVar[tuple[str, ...]] = ("body", "count")
 
     body: Node
     count: Expr
+    index: str | None = None
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -207,11 +222,12 @@ class NetworkDecl(_Node):
 
 @dataclass(frozen=True)
 class InputDecl(_Node):
-    """`input 3@224x224`: `dims` is (C,), (C, L) or (C, H, W)."""
+    """`input 3@224x224`: `dims` is (C,), (C, L) or (C, H, W), each an
+    expression (`input 3@(res)x(res)`)."""
 
-    fields: ClassVar[tuple[str, ...]] = ()
+    fields: ClassVar[tuple[str, ...]] = ("dims",)
 
-    dims: tuple[int, ...]
+    dims: tuple[Expr, ...]
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -241,6 +257,19 @@ class Def(_Node):
 
 
 @dataclass(frozen=True)
+class Let(_Node):
+    """`let name = value`, or `let name(params) = value`: a value, or a
+    function of values, for the expressions of the file (and of files that
+    import it)."""
+    fields: ClassVar[tuple[str, ...]] = ("params", "value")
+
+    name: str
+    params: tuple[Param, ...] | None
+    value: Expr
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Import(_Node):
     """`import "path.arch"` (relative to the importing file) or `import resnet`
     (a module of the standard library); `library` tells which."""
@@ -257,12 +286,13 @@ class Module(_Node):
     """One parsed file: its declarations in source order and the body, which is
     every top-level line of layers joined into one sequence."""
 
-    fields: ClassVar[tuple[str, ...]] = ("networks", "inputs", "defaults", "defs", "imports", "body")
+    fields: ClassVar[tuple[str, ...]] = ("networks", "inputs", "defaults", "defs", "lets", "imports", "body")
 
     source: Source = field(compare=False, repr=False)
     networks: tuple[NetworkDecl, ...] = ()
     inputs: tuple[InputDecl, ...] = ()
     defaults: tuple[Default, ...] = ()
     defs: tuple[Def, ...] = ()
+    lets: tuple[Let, ...] = ()
     imports: tuple[Import, ...] = ()
     body: Seq = Seq(())

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .layers import BY_KIND, CONV, Kind
-from .options import Option, OptionError, RuleError, as_is, describe
+from .options import Option, OptionError, RuleError, as_is, boolean, describe
 from .units import Shape, fmt_shape
 
 Opts = Mapping[str, Any]
@@ -37,9 +37,9 @@ def _zero(opts: Opts, x: Shape, y: Shape) -> int:
 
 @dataclass(frozen=True)
 class Join:
-    """One join. `shape(opts, x, outs, where)` gives the joined shape from the
-    branch's input `x` and the shapes its paths end in (`where` names each
-    path's place, for messages), or raises `RuleError`.
+    """One join. `shape(opts, x, paths)` gives the joined shape from the
+    branch's input `x` and its paths (each path's output shape, its place for
+    messages, and whether it is the identity `x`), or raises `RuleError`.
 
     `act_after`: the file's default activation (`act`) follows the join, as
     it follows a residual sum. `projects`: an identity path whose shape
@@ -53,7 +53,7 @@ class Join:
     symbol: str
     what: str
     options: tuple[Option, ...]
-    shape: Callable[[Opts, Shape, list[Shape], list[str]], Shape]
+    shape: Callable[[Opts, Shape, list[Path]], Shape]
     label: Callable[[Opts], str]
     act_after: bool = False
     projects: bool = False
@@ -84,23 +84,66 @@ class Join:
         return self.label(opts)
 
 
+@dataclass(frozen=True)
+class Path:
+    """One path of a branch as its join sees it: the shape it ends in, where
+    it is written (line:col, for messages), and whether it is the identity `x`."""
+
+    out: Shape
+    where: str
+    identity: bool = False
+
+
+def _listing(paths: list[Path]) -> str:
+    return "; ".join(f"path {i + 1} ({p.where}) gives {fmt_shape(p.out)}" for i, p in enumerate(paths))
+
+
 # ---- concatenation ----------------------------------------------------------------
 
 
-def _concat_shape(opts: Opts, x: Shape, outs: list[Shape], where: list[str]) -> Shape:
+def _concat_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
+    outs = [p.out for p in paths]
     first = outs[0]
-    if any(len(y) != len(first) or y[1:] != first[1:] for y in outs):
-        parts = [f"path {i + 1} ({w}) gives {fmt_shape(y)}" for i, (w, y) in enumerate(zip(where, outs))]
+    if any(len(y) != len(first) for y in outs) or (not opts.get("crop") and any(y[1:] != first[1:] for y in outs)):
         raise RuleError("E310", "the paths of this concat end in different sizes; only channels may differ",
-                        "; ".join(parts))
-    return (sum(y[0] for y in outs), *first[1:])
+                        _listing(paths))
+    sizes = tuple(min(y[d] for y in outs) for d in range(1, len(first)))
+    return (sum(y[0] for y in outs), *sizes)
+
+
+def crop_offsets(size: Shape, target: Shape) -> tuple[int, ...]:
+    """Where a centre crop of `size` to `target` starts, per spatial dimension."""
+    return tuple((n - m) // 2 for n, m in zip(size[1:], target[1:]))
 
 
 # ---- the residual sum ---------------------------------------------------------------
 
 
-def _sum_shape(opts: Opts, x: Shape, outs: list[Shape], where: list[str]) -> Shape:
+def _sum_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
+    """The written paths must agree; identity paths are made to fit afterwards (a shortcut)."""
+    outs = [p.out for p in paths if not p.identity] or [x]
+    if any(y != outs[0] for y in outs):
+        raise RuleError("E311", "the paths of this sum end in different shapes",
+                        _listing([p for p in paths if not p.identity]))
     return outs[0]
+
+
+# ---- the gate -------------------------------------------------------------------------
+
+
+def _gate_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
+    """The input times a gate computed from it: the gate's shape must
+    broadcast to the input's (C@1x1 on C@HxW, as squeeze-and-excite)."""
+    for path in paths:
+        y = path.out
+        if path.identity:
+            continue
+        if len(y) != len(x) or any(g not in (n, 1) or (i == 0 and g != n) for i, (g, n) in enumerate(zip(y, x))):
+            raise RuleError("E310", f"the gate gives {fmt_shape(y)}, which does not scale the input "
+                            f"{fmt_shape(x)}: it needs the input's channels, and each size the input's or 1",
+                            "end the gate in as many channels as the input, on a 1x1 map (gap is a vector: "
+                            "use adaptivepool1 to keep C@1x1)")
+    return x
 
 
 def projection_stride(x: Shape, y: Shape) -> int | None:
@@ -144,14 +187,20 @@ def _shortcut_mode(value: Any, what: str) -> str:
 
 
 JOINS: tuple[Join, ...] = (
-    Join(name="concat", symbol="|", what="a concat", options=(), shape=_concat_shape, label=lambda o: "concat",
-         doc="{a | b | c}: the paths, concatenated on channels (Inception); the sizes must agree"),
+    Join(name="concat", symbol="|", what="a concat", shape=_concat_shape,
+         label=lambda o: "concat" + (" (crop)" if o.get("crop") else ""),
+         options=(Option("crop", boolean, False, help="centre-crop every path to the smallest (U-Net's skips)"),),
+         doc="{a | b | c}: the paths, concatenated on channels (Inception; {x | f}: DenseNet); the sizes must "
+             "agree, unless crop=true"),
     Join(name="add", symbol="+", what="a residual", shape=_sum_shape, label=lambda o: "add", act_after=True, projects=True,
          options=(Option("shortcut", _shortcut_mode, "auto", symbolic=True,
                          help="how the shortcut is made when the body changes the shape",
                          hint="auto: identity if shapes agree, else a projection (the paper's B)"),
                   Option("act", as_is, None, symbolic=True, help="the activation after the sum")),
-         doc="{x + f}: the body's output plus a shortcut of the input (ResNet)"),
+         doc="{x + f}: the body's output plus a shortcut of the input (ResNet); {p + f}: two written paths "
+             "added (RegNet's projection first)"),
+    Join(name="gate", symbol="*", what="a gate", shape=_gate_shape, label=lambda o: "gate", options=(),
+         doc="{x * f}: the input times a gate computed from it, broadcast over positions (squeeze-and-excite)"),
 )
 
 #: Joins by the symbol a spec writes between paths.

@@ -123,8 +123,11 @@ def analyze_source(source: Source, params: Mapping[str, Any], limits: Limits) ->
             analysis.network = check_module(analysis.module, params, limits)
             # Where a syntax error stands (a number too long, read as 0), a semantic one is its echo.
             places = {(d.source.name if d.source else "", d.span) for d in syntax_errors}
+            broken_input = any(d.source and d.source.line_text(d.line).lstrip().startswith("input")
+                               for d in syntax_errors)
             analysis.diagnostics += [d for d in analysis.network.diagnostics
-                                     if (d.source.name if d.source else "", d.span) not in places]
+                                     if (d.source.name if d.source else "", d.span) not in places
+                                     and not (broken_input and d.code == "E301")]
     except RecursionError:
         analysis.module = analysis.network = None
         analysis.diagnostics = [_too_deep(source)]

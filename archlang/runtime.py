@@ -98,3 +98,37 @@ def load(generated: codegen.Generated) -> dict[str, Any]:
     # The generated source holds only validated identifiers, numbers and escaped comments.
     exec(compile(generated.source, generated.filename, "exec"), namespace)  # noqa: S102
     return namespace
+
+
+def _fits(value: torch.Tensor, target: torch.Tensor) -> bool:
+    """A linear weight [out, in] and a 1x1 convolution's [out, in, 1, 1] hold
+    the same numbers: the one stand-in loading by structure accepts."""
+    squeeze = [n for n in value.shape if n != 1] == [n for n in target.shape if n != 1]
+    return value.numel() == target.numel() and squeeze and value.dim() >= 2 and target.dim() >= 2
+
+
+def load_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Load weights saved from another implementation of the same network
+    (torchvision's pretrained weights, say) by structure: the i-th tensor of
+    `state_dict` goes to the i-th entry of the model's own state_dict,
+    whatever either is called; buffers (running statistics) too. Shapes must
+    agree, except that a linear layer's weight and a 1x1 convolution's are
+    reshaped into each other. Raises ValueError naming the first tensor that
+    does not fit. Returns the model."""
+    ours = list(model.state_dict().items())
+    theirs = list(state_dict.items())
+    mapped: dict[str, torch.Tensor] = {}
+    for i, ((name, target), (their_name, value)) in enumerate(zip(ours, theirs)):
+        if tuple(value.shape) != tuple(target.shape):
+            if not _fits(value, target):
+                raise ValueError(f"tensor {i} of the state_dict, {their_name} {tuple(value.shape)}, does not fit "
+                                 f"the model's {name} {tuple(target.shape)}")
+            value = value.reshape(target.shape)
+        mapped[name] = value
+    if len(ours) != len(theirs):
+        longer, where = (ours, "model") if len(ours) > len(theirs) else (theirs, "state_dict")
+        name, value = longer[min(len(ours), len(theirs))]
+        raise ValueError(f"the model holds {len(ours)} tensors and the state_dict {len(theirs)}: the {where}'s "
+                         f"{name} {tuple(value.shape)} has nothing to match")
+    model.load_state_dict(mapped)
+    return model

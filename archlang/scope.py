@@ -33,6 +33,8 @@ class Scope:
 
     module: ir.Module
     blocks: dict[str, tuple[ir.Def, Scope]] = field(default_factory=dict)
+    #: The `let` values and functions visible here: name -> (definition, the scope it was written in).
+    lets: dict[str, tuple[ir.Let, Scope]] = field(default_factory=dict)
 
     @property
     def source(self) -> Source:
@@ -70,8 +72,19 @@ class Loader:
                 self._merge(scope, imported, statement, out)
         for definition in module.defs:
             self._define(scope, definition, scope, out)
+        for let in module.lets:
+            self._let(scope, let, out)
         self.diagnostics += out.items
         return scope
+
+    def _let(self, scope: Scope, let: ir.Let, out: Collector) -> None:
+        for table in (scope.lets, scope.blocks):
+            if let.name in table:
+                other, where = table[let.name]
+                out.error("E204", f"'{let.name}' is defined twice", let.span,
+                          f"the other definition is at {where.source.name}:{other.span.line}")
+                return
+        scope.lets[let.name] = (let, scope)
 
     def _define(self, scope: Scope, definition: ir.Def, home: Scope, out: Collector) -> None:
         if definition.name in scope.blocks:
@@ -82,6 +95,12 @@ class Loader:
         scope.blocks[definition.name] = (definition, home)
 
     def _merge(self, scope: Scope, imported: Scope, statement: ir.Import, out: Collector) -> None:
+        for name, (let, home) in imported.lets.items():
+            if name in scope.lets and scope.lets[name][0] is not let:
+                out.error("E204", f"'{name}' is defined twice", statement.span,
+                          f"both {scope.lets[name][1].source.name} and {home.source.name} define it")
+                continue
+            scope.lets[name] = (let, home)
         for name, (definition, home) in imported.blocks.items():
             if name in scope.blocks and scope.blocks[name][0] is not definition:
                 other, where = scope.blocks[name]

@@ -181,10 +181,15 @@ class _ToIR(Transformer):
     add, sub, mul, div = _binary("+"), _binary("-"), _binary("*"), _binary("/")
     floordiv, mod, and_, or_ = _binary("//"), _binary("%"), _binary("and"), _binary("or")
 
-    def activation(self, meta, children):
+    def apply(self, meta, children):
         name, arguments = children
         args = tuple(a for a in arguments if not isinstance(a, ir.Option))
-        return ir.Activation(str(name), args, _span(meta))
+        kwargs = tuple(a for a in arguments if isinstance(a, ir.Option))
+        return ir.Apply(str(name), args, kwargs, _span(meta))
+
+    def ifelse(self, meta, children):
+        then, test, otherwise = children
+        return ir.IfElse(test, then, otherwise, _span(meta))
 
     # ---- calls and structure
     def arguments(self, meta, children):
@@ -222,14 +227,22 @@ class _ToIR(Transformer):
 
     line = body
 
-    def concat(self, meta, children):
-        paths = tuple(c for c in children if isinstance(c, ir.Seq))
-        options = tuple(c for c in children if isinstance(c, ir.Option))
-        return ir.Branch("|", paths, options, None, _span(meta))
+    def identity(self, meta, children):
+        return ir.Identity(_span(meta))
 
-    def residual(self, meta, children):
+    def _branch(op: str):  # type: ignore[misc]
+        def build(self, meta, children):
+            paths = tuple(c for c in children if isinstance(c, (ir.Seq, ir.Identity)))
+            options = tuple(c for c in children if isinstance(c, ir.Option))
+            return ir.Branch(op, paths, options, None, _span(meta))
+
+        return build
+
+    concat, residual = _branch("|"), _branch("+")
+
+    def gate(self, meta, children):
         options = tuple(c for c in children[1:] if isinstance(c, ir.Option))
-        return ir.Branch("+", (ir.Identity(_span(meta)), children[0]), options, None, _span(meta))
+        return ir.Branch("*", (ir.Identity(_span(meta)), children[0]), options, None, _span(meta))
 
     def side(self, meta, children):
         return ir.Side(children[0], _span(meta))
@@ -239,8 +252,8 @@ class _ToIR(Transformer):
         return _relabel(node, str(label), _span(meta))
 
     def repeat(self, meta, children):
-        body, count = children
-        return ir.Repeat(body, count, _span(meta))
+        body, count, *index = children
+        return ir.Repeat(body, count, str(index[0]) if index else None, _span(meta))
 
     def cond(self, meta, children):
         body, test = children
@@ -259,10 +272,28 @@ class _ToIR(Transformer):
         return ir.NetworkDecl(str(children[0]), params, _span(meta))
 
     def input_stmt(self, meta, children):
-        text = str(children[0])
+        shape, *more = children
+        text, span = str(shape), _span(meta)  # a number too long is reported at the statement
         channels, _, rest = text.partition("@")
-        dims = tuple(self._whole(d, _span(meta)) for d in [channels, *(rest.split("x") if rest else ())])
-        return ir.InputDecl(dims, _span(meta))
+        sizes = [channels, *(rest.split("x") if rest else ())]
+        dims: list[ir.Expr] = [ir.Number(self._whole(d, span), span) for d in sizes]
+        for kind, dim in more:
+            if (kind == "@") != (len(dims) == 1):  # the channels come first, then @, then sizes joined by x
+                self.out.error("E102", f"unexpected '{kind}' in the input's shape", dim.span,
+                               "write the input as C@HxW, e.g. input 3@(res)x(res)")
+            dims.append(dim)
+        return ir.InputDecl(tuple(dims), _span(meta))
+
+    def at_dim(self, meta, children):
+        return ("@", children[0])
+
+    def by_dim(self, meta, children):
+        return ("x", children[0])
+
+    def let_stmt(self, meta, children):
+        name, *rest = children
+        params = rest[0] if len(rest) == 2 else None
+        return ir.Let(str(name), params, rest[-1], _span(meta))
 
     def act_stmt(self, meta, children):
         return ir.Default((), (ir.Option("act", children[0], _span(meta)),), "act", _span(meta))
@@ -306,6 +337,7 @@ def _module(source: Source, statements: list[object]) -> ir.Module:
         inputs=tuple(by_kind.get(ir.InputDecl, ())),  # type: ignore[arg-type]
         defaults=tuple(by_kind.get(ir.Default, ())),  # type: ignore[arg-type]
         defs=tuple(by_kind.get(ir.Def, ())),  # type: ignore[arg-type]
+        lets=tuple(by_kind.get(ir.Let, ())),  # type: ignore[arg-type]
         imports=tuple(by_kind.get(ir.Import, ())),  # type: ignore[arg-type]
         body=ir.Seq(tuple(items), span=span),
     )
@@ -505,15 +537,18 @@ def _blank_line(text: str, offset: int) -> str:
     return _blank(text, start, len(text) if end < 0 else end)
 
 
+_STRUCTURE = re.compile(r'[()\[\]{}#\n]')
+
+
 def _blank_statement(text: str, offset: int) -> str:
     """`text` with the top-level statement around `offset` blanked out: from
     the line break that ends the statement before it to the one that ends it
-    (a break inside brackets, or after `,` `->` `(` and the like, continues)."""
-    start, end = 0, len(text)
-    depth, last = 0, "\n"
-    i = 0
-    while i < len(text):
-        ch = text[i]
+    (a break inside brackets, or after `,` `->` `(` and the like, continues).
+    It jumps from one bracket, comment or line break to the next, so a long
+    line costs one regex search, not a step per character."""
+    start, end, depth, i, line_start, continues = 0, len(text), 0, 0, 0, False
+    while (match := _STRUCTURE.search(text, i)) is not None:
+        i, ch = match.start(), match.group()
         if ch == "#":
             stop = text.find("\n", i)
             i = len(text) if stop < 0 else stop
@@ -522,17 +557,14 @@ def _blank_statement(text: str, offset: int) -> str:
             depth += 1
         elif ch in CLOSERS:
             depth = max(0, depth - 1)
-        elif ch == "\n" and depth == 0 and last not in OPEN_LINE and not _continues(last, text, i):
-            if i >= offset:
-                end = i
-                break
-            start = i + 1
-        if not ch.isspace():
-            last = ch
+        else:  # a line break: does the code of the line it ends continue the statement?
+            code = text[line_start:i].split("#", 1)[0].rstrip()
+            continues = code.endswith(("->", *OPEN_LINE)) if code else continues
+            line_start = i + 1
+            if depth == 0 and not continues:
+                if i >= offset:
+                    end = i
+                    break
+                start = i + 1
         i += 1
     return _blank(text, start, end)
-
-
-def _continues(last: str, text: str, i: int) -> bool:
-    """Whether the line before offset `i` ends in `->` (whose last character is `>`)."""
-    return last == ">" and text[:i].rstrip().endswith("->")

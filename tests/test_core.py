@@ -116,6 +116,69 @@ def test_analyze_of_a_missing_file_is_a_diagnostic(tmp_path: Path) -> None:
     assert [d.code for d in analysis.diagnostics] == ["E100"] and analysis.source is None
 
 
+# ---- what the zoo needs of the language ---------------------------------------------------------
+
+
+def shapes(text: str) -> list[tuple[str, str]]:
+    return [(row.layer.display, archlang.fmt_shape(row.layer.out_shape)) for row in archlang.check(text).rows]
+
+
+def test_lets_functions_and_conditional_expressions() -> None:
+    """torchvision's _make_divisible, written in the spec."""
+    spec = ("network t(width = 1.0)\n"
+            "let divisible(v, d = 8, m = max(d, int(v + d / 2) // d * d)) = m + d if m < 0.9 * v else m\n"
+            "let c = divisible(32 * width)\n"
+            "input 3@8x8\nconv3-c, conv3-divisible(20), conv3-(min(3, 7) if c > 8 else 1)\n")
+    assert [out for _, out in shapes(spec)] == ["32@8x8", "24@8x8", "3@8x8"]
+    assert next(out for _, out in [*shapes(spec.replace("1.0", "0.35"))]) == "16@8x8"  # 11.2 -> 16
+
+
+def test_a_let_sees_only_what_is_written_before_it() -> None:
+    """So a function cannot call itself, and a spec's values never loop."""
+    with pytest.raises(archlang.ArchError) as info:
+        archlang.check("network t\nlet f(n) = f(n)\ninput 3@8x8\nconv3-f(1)\n")
+    assert [(d.code, d.message) for d in info.value.errors] == [("E203", "undefined function 'f'")]
+
+
+def test_the_input_line_takes_expressions() -> None:
+    assert archlang.check("network t(res = 300)\ninput 3@(res)x(res)\nconv3-4\n").input == (3, 300, 300)
+    assert archlang.check("network t(res = 240)\ninput 3@res x res\nconv3-4\n").output == (4, 240, 240)
+    assert archlang.check("network t(res = 240)\ninput 3@res x res\nconv3-4\n", res=380).input == (3, 380, 380)
+
+
+def test_a_repeat_can_number_its_iterations() -> None:
+    assert [out for _, out in shapes("network t\ninput 3@8x8\n[conv3-(4 + 2 * i)]*3 as i\n")] == [
+        "4@8x8", "6@8x8", "8@8x8"]
+
+
+def test_a_block_reads_its_input_channels() -> None:
+    spec = "network t\ninput 8@8x8\ndef squeeze(r = 4) = conv1-(in_channels // r), conv1-in_channels\nsqueeze(), squeeze(2)\n"
+    assert [out for _, out in shapes(spec)] == ["2@8x8", "8@8x8", "4@8x8", "8@8x8"]
+
+
+def test_the_joins_of_the_zoo() -> None:
+    gate = shapes("network t\ninput 8@8x8\n{x * avgpool8, conv1-2, conv1-8, sigmoid}\n")
+    assert gate[0] == ("gate", "8@8x8") and gate[1][1] == "8@1x1"
+    dense = shapes("network t\ninput 4@8x8\n[{x | conv3-4}]*2\n")
+    assert [out for _, out in dense] == ["8@8x8", "4@8x8", "12@8x8", "4@8x8"]
+    crop = shapes("network t\npad valid\ninput 4@12x12\n{x | conv3-4, conv3-4} crop=true\n")
+    assert crop[0] == ("concat (crop)", "8@8x8")
+    written = archlang.check("network t\ninput 4@8x8\n{(conv1-8/2 act=none) + conv3-8/2}\n")
+    assert [r.layer.op for r in written.rows] == ["add", "conv1-8/2", "conv3-8/2"]  # the projection first
+
+
+@pytest.mark.parametrize(("spec", "code"), [
+    ("network t\ninput 8@8x8\n{x * gap}\n", "E310"),
+    ("network t\ninput 8@8x8\n{conv1-8 + conv1-4}\n", "E311"),
+    ("network t\ninput 4@8x8\n{x | conv3-4 p=0}\n", "E310"),
+    ("network t\ninput 4@8x8\n{x | conv3-4} trim=true\n", "E202"),
+])
+def test_joins_refuse_what_does_not_fit(spec: str, code: str) -> None:
+    with pytest.raises(archlang.ArchError) as info:
+        archlang.check(spec)
+    assert [d.code for d in info.value.errors] == [code]
+
+
 # ---- the node protocol ------------------------------------------------------------------
 
 
@@ -158,7 +221,7 @@ def test_branches_are_one_node_with_their_join_from_the_table() -> None:
     network = archlang.check("network t\ninput 8@8x8\n{conv1-4 | conv3-4}, {x + conv3-8}\n")
     branches = [n for n in network.tree.items if isinstance(n, Branched)]
     assert [b.join.name for b in branches] == ["concat", "add"]
-    assert [j.symbol for j in joins.JOINS] == ["|", "+"]
+    assert [j.symbol for j in joins.JOINS] == ["|", "+", "*"]
     assert all(j.name in codegen.torch_rules.JOINS for j in joins.JOINS)
 
 

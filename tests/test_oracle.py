@@ -65,6 +65,12 @@ STRUCTURES = [
     "input 8@8x8\nact relu\ndef body(c) = conv1-c, conv1-c\n[{x + body(8)}]*2, [side[body(8)]]*2, gap, fc-2",
     "input 4@8x8\nact relu\ndef stage(c, n) = [conv3-c]*n, pool\nstage(8, 2), stage(16, 1), side[gap, fc-4], fc-3",
     "input 3@8x8\nact relu\n{x + conv3-3} shortcut=A, [conv3-6 if true, dropout]*2, {x + conv1-12/2} shortcut=A",
+    # the zoo's joins: a gate (squeeze-and-excite), an identity path, a crop, two written paths added
+    "input 8@8x8\nact relu\n{x * avgpool8, conv1-2, relu, conv1-8, sigmoid}, conv3-8",
+    "input 4@8x8\nact relu\n[{x | conv3-4}]*3, {(conv1-8/2 act=none) + conv3-8/2, conv3-8 act=none}",
+    "input 4@12x12\nact relu\npad valid\n{x | conv3-4, conv3-4} crop=true, {x | conv1-4, {x | conv3-2} crop=true} crop=true",
+    ("input 3@8x8\nact relu\nlet w(c) = 4 * c\ndef same(k) = {x + conv1-(in_channels if k > 0 else 1)}\n"
+    "[conv3-w(i + 1)]*3 as i, same(1)"),
 ]
 
 

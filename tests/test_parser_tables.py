@@ -34,7 +34,7 @@ BAD = [
     "input 3@32x32\nconv3-64 -> -> pool\n",
     "def f(a) conv3-a\n",
     "import\n",
-    "input 28x28\n",
+    "input 3@28x28x\n",
     "input 3@32x32\nconv3-64 $\n",
     "input 3@32x32\nfc-(2*)\n",
 ]

@@ -22,6 +22,7 @@ from .context import Context, Run
 from .declarations import declared_input, network_input, network_name, parameters
 from .resolve import file_defaults
 from .rows import rows, side_outputs
+from .values import file_env
 from .walk import Walk, check_token_ids
 
 __all__ = ["Aside", "Block", "Branched", "CheckedNetwork", "Group", "Layer", "Optional", "Repeated", "Row",
@@ -41,7 +42,7 @@ def check_module(module: ir.Module, params: Mapping[str, Any], limits: Limits = 
     scope, imported = build_scope(module, limits)
     run.root, run.network_env = scope, env
     run.extend(imported)
-    ctx = Context(run, env, scope, tail=True)
+    ctx = Context(run, file_env(run, scope), scope, tail=True)
     file_defaults(ctx, scope)
     shape = network_input(ctx, module)
     tree = None
@@ -49,5 +50,5 @@ def check_module(module: ir.Module, params: Mapping[str, Any], limits: Limits = 
         tree, shape = Walk().visit(module.body, shape, ctx)
     listing = rows(tree) if tree is not None else []
     check_token_ids(ctx, listing)
-    return CheckedNetwork(name, env, declared_input(module), shape, listing, tree, run.diagnostics, module.source,
-                          module, side_outputs(tree))
+    return CheckedNetwork(name, env, declared_input(ctx, module), shape, listing, tree, run.diagnostics,
+                          module.source, module, side_outputs(tree))

@@ -17,8 +17,12 @@ from .. import ir
 from ..joins import BY_SYMBOL
 from ..nodes import Node, Visitor
 from ..scope import Scope
-from .context import Context
+from .context import Context, Run
 from .evaluate import evaluate_quietly
+from .values import block_env
+
+#: A repeat with `as i` counted iteration by iteration up to this many; beyond, as copies of one.
+_EXACT_ITERATIONS = 10_000
 
 
 class TooMany(Exception):
@@ -33,8 +37,9 @@ class _Budget(Visitor):
     """Counts twice each layer a node may expand to: a layer call counts 2 (the
     layer and a flatten it may imply), so halving gives the layers."""
 
-    def __init__(self, cap: int):
+    def __init__(self, cap: int, run: Run):
         self.cap = 2 * cap
+        self.run = run
         self.counted: dict[tuple[Any, ...], int] = {}
 
     def count(self, node: Any, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
@@ -50,7 +55,11 @@ class _Budget(Visitor):
 
     def visit_Repeat(self, node: ir.Repeat, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
         times = evaluate_quietly(node.count, env)
-        return self.count(node.body, env, scope, stack) * (times if isinstance(times, int) and times > 0 else 1)
+        times = times if isinstance(times, int) and times > 0 else 1
+        if node.index is None or times > _EXACT_ITERATIONS:
+            return self.count(node.body, env, scope, stack) * times
+        # `as i`: each iteration may differ, so each is counted with its number.
+        return sum(self.count(node.body, {**env, node.index: k}, scope, stack) for k in range(times))
 
     def visit_Branch(self, node: ir.Branch, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
         # The join, and for a residual a projection (conv + bn) too.
@@ -62,10 +71,10 @@ class _Budget(Visitor):
         if call.name not in scope.blocks or call.name in stack:
             return 2  # a layer, plus the flatten an fc may imply
         definition, home = scope.blocks[call.name]
-        inner = bind_quietly(call, definition, env)
+        inner = bind_quietly(call, definition, env, block_env(self.run, home, {}, None))
         # Counted once per block and arguments: blocks that call a block twice, nested
         # forty deep, would otherwise cost 2**40 steps before the cap is reached.
-        key = (id(definition), id(home), stack, tuple((k, repr(v)) for k, v in inner.items()))
+        key = (id(definition), id(home), stack, tuple((p.name, repr(inner.get(p.name))) for p in definition.params))
         if key not in self.counted:
             try:
                 self.counted[key] = 1 + self.count(definition.body, inner, home, (*stack, call.name))
@@ -82,11 +91,12 @@ class _Budget(Visitor):
         return 0
 
 
-def bind_quietly(call: ir.Call, definition: ir.Def, env: Mapping[str, Any]) -> dict[str, Any]:
-    """A block's parameter values for planning: errors are reported by the walk."""
+def bind_quietly(call: ir.Call, definition: ir.Def, env: Mapping[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """A block's values for planning (its arguments evaluated in the caller's
+    `env`, over `base`, its file's values); errors are reported by the walk."""
     given = {p.name: evaluate_quietly(a, env) for p, a in zip(definition.params, call.args)}
     given.update({o.key: evaluate_quietly(o.value, env) for o in (*call.kwargs, *call.options)})
-    inner: dict[str, Any] = {}
+    inner = base
     for param in definition.params:
         default = evaluate_quietly(param.default, inner) if param.default is not None else None
         inner[param.name] = given.get(param.name, default)
@@ -97,7 +107,7 @@ def within_budget(ctx: Context, body: ir.Seq) -> bool:
     """Whether the network's body stays within `max_layers`; E307 if not."""
     cap = ctx.run.limits.max_layers
     try:
-        _Budget(cap).count(body, ctx.env, ctx.scope, ())
+        _Budget(cap, ctx.run).count(body, ctx.env, ctx.scope, ())
     except TooMany as too_many:
         ctx.error("E307", f"this expands to {too_many.total:,} layers, more than the limit of {cap:,}",
                   too_many.node.span, "shrink the repeat count, or raise the limit (--max-layers, or limits=Limits(max_layers=...))")

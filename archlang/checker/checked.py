@@ -130,6 +130,7 @@ class Branched(Node):
     join: Join
     paths: tuple[Group, ...]
     layer: Layer
+    outs: tuple[Shape, ...] = ()  # the shape each path ends in (a concat with crop=true crops them)
     fields: ClassVar[tuple[str, ...]] = ("layer", "paths")
 
 

@@ -76,6 +76,10 @@ class Context:
             return self
         return dataclasses.replace(self, tail=tail, act_follows=act_follows)
 
+    def with_env(self, env: Mapping[str, Any]) -> Context:
+        """This context with other values (a repeat's iteration number added)."""
+        return dataclasses.replace(self, env=env)
+
     def inside(self, name: str, env: Mapping[str, Any], scope: Scope) -> Context:
         """The context of the body of block `name`, called with `env`, defined in `scope`."""
         return dataclasses.replace(self, env=env, scope=scope, stack=(*self.stack, name))

@@ -17,7 +17,7 @@ from ..options import describe
 from ..source import Span, displayable
 from ..units import Shape, fmt_shape
 from .context import Context
-from .evaluate import suggest
+from .evaluate import evaluate_quietly, suggest
 from .resolve import value_of
 
 
@@ -74,9 +74,13 @@ def _kind_of(value: Any) -> str:
     return "symbolic"
 
 
-def declared_input(module: ir.Module) -> Shape | None:
+def declared_input(ctx: Context, module: ir.Module) -> Shape | None:
+    """The input as declared (its sizes' values), whether or not they are valid."""
     inputs = module.inputs
-    return inputs[0].dims if inputs else None
+    if not inputs:
+        return None
+    dims = tuple(evaluate_quietly(d, ctx.env) for d in inputs[0].dims)
+    return dims if all(isinstance(d, int) and not isinstance(d, bool) for d in dims) else None
 
 
 def network_input(ctx: Context, module: ir.Module) -> Shape | None:
@@ -91,13 +95,22 @@ def network_input(ctx: Context, module: ir.Module) -> Shape | None:
             ctx.error("E301", "the spec has no input line", where,
                       "add one after the network line, e.g. input 3@224x224 (channels@height x width)")
         return None
-    dims = inputs[0].dims
-    for value in dims:
+    dims: list[int] = []
+    for expr in inputs[0].dims:
+        value = value_of(ctx, expr)
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.error("E306", f"input sizes must be whole numbers, not {describe(value)}", expr.span)
+            return None
         if not 1 <= value <= MAX_INT:
             ctx.error("E306", f"input sizes must be between 1 and {MAX_INT:,}, not {value:,}", inputs[0].span)
             return None
+        dims.append(value)
     if len(dims) > 3:
-        ctx.error("E305", f"input {fmt_shape(dims)} has {len(dims) - 1} spatial dimensions; "
+        ctx.error("E305", f"input {fmt_shape(tuple(dims))} has {len(dims) - 1} spatial dimensions; "
                   "archlang handles vectors (C), signals (C@L) and images (C@HxW)", inputs[0].span)
         return None
-    return NetworkInput(dims)
+    return NetworkInput(tuple(dims))

@@ -8,8 +8,11 @@ and results past `MAX_DIGITS` digits are refused rather than grown.
 
 from __future__ import annotations
 
+import contextvars
 import functools
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
@@ -59,6 +62,54 @@ _COMPARE = {
 }
 
 
+@dataclass(frozen=True, eq=False)
+class Function:
+    """A `let` with parameters: its body is evaluated with the arguments bound,
+    in the values of the file that defines it (`env`)."""
+
+    name: str
+    params: tuple[ir.Param, ...]
+    body: ir.Expr
+    env: Mapping[str, Any]
+
+
+def _numeric(name: str, function: Callable[..., Any], arity: tuple[int, int]) -> Callable[..., Any]:
+    def call(expr: ir.Apply, values: list[Any]) -> Any:
+        if not arity[0] <= len(values) <= arity[1]:
+            raise EvalError("E308", f"{name} takes {_arity_text(arity)}, got {len(values)}", expr.span)
+        for value, arg in zip(values, expr.args):
+            _number(value, arg)
+        try:
+            return function(*values)
+        except (OverflowError, ValueError):
+            raise EvalError("E306", f"{name}: the result is not a number archlang can use", expr.span) from None
+
+    return call
+
+
+def _arity_text(arity: tuple[int, int]) -> str:
+    low, high = arity
+    if low == high:
+        return f"{low} argument{'s' * (low != 1)}"
+    return f"{low} or more arguments" if high > 99 else f"{low} to {high} arguments"
+
+
+#: Functions every expression may call, as Python computes them (round halves to even, as
+#: torchvision's `int(round(...))` does; int truncates toward zero, as its `int(v + d / 2)`).
+BUILTINS: dict[str, Callable[[ir.Apply, list[Any]], Any]] = {
+    "min": _numeric("min", min, (1, 999)),
+    "max": _numeric("max", max, (1, 999)),
+    "floor": _numeric("floor", math.floor, (1, 1)),
+    "ceil": _numeric("ceil", math.ceil, (1, 1)),
+    "round": _numeric("round", round, (1, 2)),
+    "int": _numeric("int", int, (1, 1)),
+    "abs": _numeric("abs", abs, (1, 1)),
+}
+
+#: The functions being called: a function that calls itself is an error, not a hang.
+_CALLING: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("calling", default=())
+
+
 class _Evaluator(Visitor):
     """One visit method per expression node; `symbols` lets unknown names be words."""
 
@@ -72,8 +123,22 @@ class _Evaluator(Visitor):
             return expr.id
         raise EvalError("E203", f"undefined parameter '{expr.id}'", expr.span, suggest(expr.id, env))
 
-    def visit_Activation(self, expr: ir.Activation, env: Mapping[str, Any], symbols: bool) -> Any:
-        return (expr.name, tuple(self.visit(a, env, False) for a in expr.args))
+    def visit_Apply(self, expr: ir.Apply, env: Mapping[str, Any], symbols: bool) -> Any:
+        function = env.get(expr.name)
+        if isinstance(function, Function):
+            return _call(function, expr, env)
+        if expr.name in BUILTINS and not expr.kwargs:
+            return BUILTINS[expr.name](expr, [self.visit(a, env, False) for a in expr.args])
+        if symbols:  # an activation with its arguments, as an option's value: act=leakyrelu(0.1)
+            return (expr.name, tuple(self.visit(a, env, False) for a in expr.args))
+        known = [*BUILTINS, *(k for k, v in env.items() if isinstance(v, Function))]
+        raise EvalError("E203", f"undefined function '{expr.name}'", expr.span, suggest(expr.name, known))
+
+    def visit_IfElse(self, expr: ir.IfElse, env: Mapping[str, Any], symbols: bool) -> Any:
+        test = self.visit(expr.test, env, False)
+        if not isinstance(test, bool):
+            raise EvalError("E308", f"'if' needs true or false, got {describe(test)}", expr.test.span)
+        return self.visit(expr.then if test else expr.otherwise, env, symbols)
 
     def visit_Unary(self, expr: ir.Unary, env: Mapping[str, Any], symbols: bool) -> Any:
         return _unary(expr, self.visit(expr.operand, env, False))
@@ -83,6 +148,37 @@ class _Evaluator(Visitor):
 
 
 _EVALUATOR = _Evaluator()
+
+
+def _call(function: Function, expr: ir.Apply, env: Mapping[str, Any]) -> Any:
+    """A `let` function's value for the arguments of `expr` (evaluated in `env`)."""
+    calling = _CALLING.get()
+    if function.name in calling:
+        raise EvalError("E213", f"function '{function.name}' calls itself", expr.span,
+                        f"through {' -> '.join([*calling[calling.index(function.name):], function.name])}")
+    names = [p.name for p in function.params]
+    if len(expr.args) > len(names):
+        raise EvalError("E212", f"function '{function.name}' takes {len(names)} arguments, got {len(expr.args)}",
+                        expr.span)
+    given = {p.name: evaluate(a, env) for p, a in zip(function.params, expr.args)}
+    for option in expr.kwargs:
+        if option.key not in names or option.key in given:
+            raise EvalError("E212", f"function '{function.name}' has no other parameter '{option.key}'",
+                            option.span, suggest(option.key, names))
+        given[option.key] = evaluate(option.value, env)
+    inner = dict(function.env)
+    for param in function.params:
+        if param.name in given:
+            inner[param.name] = given[param.name]
+        elif param.default is not None:
+            inner[param.name] = evaluate(param.default, inner)
+        else:
+            raise EvalError("E212", f"function '{function.name}' needs a value for '{param.name}'", expr.span)
+    token = _CALLING.set((*calling, function.name))
+    try:
+        return evaluate(function.body, inner)
+    finally:
+        _CALLING.reset(token)
 
 
 def evaluate(expr: ir.Expr, env: Mapping[str, Any], symbols: bool = False) -> Any:

@@ -6,7 +6,8 @@ comes from the file's defaults (`act relu`, `pad same`, `default conv bn=bn`)
 or from the kind's own. Values are evaluated in the context's parameters and
 checked by each option's converter; problems are reported where they were
 written. A file's defaults are worked out once, in that file's own context:
-the network's file sees the network's parameters, a library file none.
+the network's file sees the network's parameters and its lets, a library file
+its lets only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..source import Span
 from .checked import Act
 from .context import Context
 from .evaluate import EvalError, evaluate, suggest
+from .values import file_env
 
 #: Sizes after a kind's name (conv1x7), matched on the reversed name: in linear time,
 #: where `^(.*?[A-Za-z_])(\d+(?:x\d+)*)$` took quadratic time on a long name.
@@ -88,8 +90,7 @@ def file_defaults(ctx: Context, scope: Scope) -> list[DefaultRule]:
     key = ("defaults", id(scope))
     cache = ctx.run.cache
     if key not in cache:
-        env = ctx.run.network_env if scope is ctx.run.root else {}
-        home = Context(ctx.run, env, scope)
+        home = Context(ctx.run, file_env(ctx.run, scope), scope)
         cache[key] = _defaults(home, scope.module)
     return cache[key]
 

@@ -15,16 +15,18 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ir, layers
-from ..joins import BY_SYMBOL, Join, shortcut
+from ..joins import BY_SYMBOL, Join, Path, shortcut
 from ..layers import Kind
 from ..nodes import Visitor
 from ..options import OptionError, RuleError
+from ..source import Span
 from ..units import Shape, fmt_shape
 from .budget import bind_quietly
 from .checked import Aside, Block, Branched, Group, Layer, Optional, Repeated, Row
 from .context import Context
 from .evaluate import evaluate_quietly, suggest
 from .resolve import activation, default_act, file_act, kind_quietly, resolve, value_of
+from .values import block_env
 
 Result = tuple[Any, Shape | None]
 
@@ -58,9 +60,12 @@ class Walk(Visitor):
         iterations: list[Any] = []
         while len(iterations) < times:
             last = len(iterations) == times - 1
-            result, y = self.visit(node.body, x, ctx.at(ctx.tail and last))
+            inner = ctx.at(ctx.tail and last)
+            if node.index is not None:  # `as i`: the body sees its iteration's number, so each may differ
+                inner = inner.with_env({**ctx.env, node.index: len(iterations)})
+            result, y = self.visit(node.body, x, inner)
             iterations.append(result)
-            if y == x and not last:
+            if y == x and not last and node.index is None:
                 # The next iterations see this same input and give the same layers:
                 # reuse this one (all but a last one at the network's tail, where
                 # the default activation is dropped).
@@ -92,10 +97,11 @@ class Walk(Visitor):
             return None, None
         if join.projects:  # identity paths last, where their projections are built
             paths.sort(key=lambda path: not path[0].items and isinstance(path[0].node, ir.Identity))
-        outs: list[Shape] = [y for _, y in paths]  # type: ignore[misc]
+        seen = [Path(y, f"{g.node.span.line}:{g.node.span.col}", isinstance(g.node, ir.Identity))  # type: ignore[arg-type]
+                for g, y in paths]
         try:
-            y = join.shape(opts, x, outs, [f"{p.node.span.line}:{p.node.span.col}" for p, _ in paths])
-            groups = tuple(self._fit(group, join, opts, x, y, paths, ctx) for group, _ in paths)
+            y = join.shape(opts, x, seen)
+            groups = tuple(self._fit(group, join, opts, x, y, paths, ctx, node.span) for group, _ in paths)
         except RuleError as error:
             ctx.error(error.code, error.message, node.span, error.hint)
             return None, None
@@ -103,7 +109,7 @@ class Walk(Visitor):
             act = None if (ctx.tail or ctx.act_follows) else file_act(ctx)
         layer = Layer(join, opts, node.span, x, y, 0, 0, None if act is _DEFAULT else act, node.label,
                       origin=ctx.origin)
-        return Branched(node, join, groups, layer), y
+        return Branched(node, join, groups, layer, tuple(_path_out(g, p.out) for g, p in zip(groups, seen))), y
 
     def _path(self, path: ir.Seq | ir.Identity, x: Shape | None, ctx: Context) -> tuple[Group, Shape | None]:
         if isinstance(path, ir.Identity):
@@ -111,8 +117,9 @@ class Walk(Visitor):
         return self.visit(path, x, ctx)
 
     def _fit(self, group: Group, join: Join, opts: dict[str, Any], x: Shape, y: Shape,
-             paths: list[tuple[Group, Shape | None]], ctx: Context) -> Group:
-        """An identity path of a join that projects, made to fit `y` by a shortcut layer."""
+             paths: list[tuple[Group, Shape | None]], ctx: Context, where: Span) -> Group:
+        """An identity path of a join that projects, made to fit `y` by a shortcut
+        layer (written where the branch is: the branch makes it)."""
         if not join.projects or not isinstance(group.node, ir.Identity):
             return group
         bn = any(_uses_bn(g) for g, _ in paths)
@@ -120,7 +127,7 @@ class Walk(Visitor):
         if made is None:
             return group
         kind, shortcut_opts = made
-        layer = Layer(kind, shortcut_opts, group.node.span, x, y, kind.params(shortcut_opts, x, y),
+        layer = Layer(kind, shortcut_opts, where, x, y, kind.params(shortcut_opts, x, y),
                       kind.macs(shortcut_opts, x, y), label="shortcut", origin=ctx.origin)
         return Group(group.node, (layer,))
 
@@ -136,10 +143,12 @@ class Walk(Visitor):
             chain = [*ctx.stack[ctx.stack.index(call.name):], call.name]
             ctx.error("E213", f"block '{call.name}' calls itself", call.span, f"through {' -> '.join(chain)}")
             return None, None
-        inner = bind(call, definition, ctx)
+        channels = x[0] if x else None
+        inner = bind(call, definition, ctx, channels)
         if inner is None:
             return None, None
-        body, y = self.visit(definition.body, x, ctx.inside(call.name, inner, home))
+        env = block_env(ctx.run, home, inner, channels)
+        body, y = self.visit(definition.body, x, ctx.inside(call.name, env, home))
         origin = None if home is ctx.run.root else home.source.name
         return Block(call, definition, dict(inner), body, origin), y
 
@@ -168,13 +177,19 @@ class Walk(Visitor):
 _DEFAULT: Any = object()  # "no act= given": the file's default activation applies
 
 
+def _path_out(group: Group, out: Shape) -> Shape:
+    """The shape a path ends in, once its shortcut (if any) makes it fit."""
+    projected = isinstance(group.node, ir.Identity) and group.items
+    return group.items[-1].out_shape if projected else out
+
+
 def _join_options(node: ir.Branch, join: Join, ctx: Context) -> tuple[dict[str, Any] | None, Any]:
     """A branch's options resolved through its join's table entry: the
     options (None if one is refused) and the activation after the join
     (`_DEFAULT` where none is written)."""
     opts: dict[str, Any] = {o.name: o.default for o in join.options if o.name != "act"}
     if join.name == "concat":
-        opts = {"paths": len(node.paths)}
+        opts["paths"] = len(node.paths)
     act, ok = _DEFAULT, True
     for option in node.options:
         spec = join.option(option.key)
@@ -238,8 +253,10 @@ def _dropped(w: layers.Window, n: int, i: int) -> int:
 # ---- blocks' arguments ------------------------------------------------------------------
 
 
-def bind(call: ir.Call, definition: ir.Def, ctx: Context) -> dict[str, Any] | None:
-    """Arguments to parameters: positional, then by name; defaults in order."""
+def bind(call: ir.Call, definition: ir.Def, ctx: Context, channels: int | None) -> dict[str, Any] | None:
+    """Arguments to parameters: positional, then by name; defaults in order,
+    each seeing the block's file, `in_channels` (the channels of its input,
+    `channels`) and the parameters before it."""
     params = definition.params
     names = [p.name for p in params]
     if call.count is not None or call.stride is not None:
@@ -261,16 +278,19 @@ def bind(call: ir.Call, definition: ir.Def, ctx: Context) -> dict[str, Any] | No
             ok = False
         else:
             given[option.key] = value_of(ctx, option.value)
-    return _with_defaults(call, definition, given, ctx) if ok else None
+    return _with_defaults(call, definition, given, ctx, channels) if ok else None
 
 
-def _with_defaults(call: ir.Call, definition: ir.Def, given: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
+def _with_defaults(call: ir.Call, definition: ir.Def, given: dict[str, Any], ctx: Context,
+                   channels: int | None) -> dict[str, Any] | None:
     inner: dict[str, Any] = {}
+    home = ctx.scope.blocks[call.name][1]
     for param in definition.params:
         if param.name in given:
             inner[param.name] = given[param.name]
         elif param.default is not None:
-            inner[param.name] = value_of(Context(ctx.run, inner, ctx.scope), param.default)
+            env = block_env(ctx.run, home, inner, channels)
+            inner[param.name] = value_of(Context(ctx.run, env, home), param.default)
         else:
             _arity(call, definition, ctx, f"needs a value for '{param.name}'")
             return None
@@ -303,7 +323,10 @@ class _Weights(Visitor):
         return any(has_weights(path, ctx) for path in node.paths if isinstance(path, ir.Seq))
 
     def visit_Repeat(self, node: ir.Repeat, ctx: Context) -> bool:
-        return evaluate_quietly(node.count, ctx.env) != 0 and has_weights(node.body, ctx)
+        times = evaluate_quietly(node.count, ctx.env)
+        if node.index is not None and isinstance(times, int) and 0 < times <= 64:
+            return any(has_weights(node.body, ctx.with_env({**ctx.env, node.index: k})) for k in range(times))
+        return times != 0 and has_weights(node.body, ctx)
 
     def visit_Cond(self, node: ir.Cond, ctx: Context) -> bool:
         return evaluate_quietly(node.test, ctx.env) is not False and has_weights(node.body, ctx)
@@ -313,7 +336,7 @@ class _Weights(Visitor):
             if node.name in ctx.stack:
                 return False
             definition, home = ctx.scope.blocks[node.name]
-            inner = bind_quietly(node, definition, ctx.env)
+            inner = bind_quietly(node, definition, ctx.env, block_env(ctx.run, home, {}, None))
             return has_weights(definition.body, ctx.inside(node.name, inner, home))
         kind = kind_quietly(node.name)
         return bool(kind and kind.weighted)

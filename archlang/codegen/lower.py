@@ -203,7 +203,7 @@ class Lowering(Visitor):
             body.var, body.target = start, body.fresh(rule.prefixes[min(i, len(rule.prefixes) - 1)])
             self.visit(path, body)
             outs.append(body.var)
-        body.emit(f"{target} = {rule.expression(outs)}", self.where(node.node.span))
+        body.emit(f"{target} = {rule.expression(outs, node.outs, join.out_shape)}", self.where(node.node.span))
         body.var, body.target, body.out_shape = target, target, join.out_shape
         body.kinds.append(rule.kind)
         if join.act is not None and name is not None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..joins import crop_offsets
 from ..layers import Kind, window_of
 from ..units import Shape
 from .helpers import table_constant
@@ -141,16 +142,32 @@ def constructor(kind: Kind, opts: Opts, x: Shape, y: Shape) -> str:
 @dataclass(frozen=True)
 class JoinRule:
     """How forward writes a join: the variable prefix of each path's output
-    (the last repeats for further paths), the expression of the outputs, and
-    the word block classes are named by (ConvResidualBlock)."""
+    (the last repeats for further paths), the expression of the outputs (the
+    variables, the shapes the paths end in, and the joined shape), and the
+    word block classes are named by (ConvResidualBlock)."""
 
     prefixes: tuple[str, ...]
-    expression: Callable[[list[str]], str]
+    expression: Callable[[list[str], tuple[Shape, ...], Shape], str]
     kind: str
+
+
+def _cropped(var: str, size: Shape, target: Shape) -> str:
+    """`var` centre-cropped to `target`'s spatial size, as a slice (static sizes)."""
+    if size[1:] == target[1:]:
+        return var
+    starts = crop_offsets(size, target)
+    spans = ", ".join(f"{a}:{a + n}" for a, n in zip(starts, target[1:]))
+    return f"{var}[:, :, {spans}]"
+
+
+def _concat(outs: list[str], sizes: tuple[Shape, ...], joined: Shape) -> str:
+    parts = [_cropped(v, s, joined) for v, s in zip(outs, sizes)] if sizes else outs
+    return f"torch.cat([{', '.join(parts)}], 1)"
 
 
 #: Each join's forward form, by the join's name.
 JOINS: dict[str, JoinRule] = {
-    "concat": JoinRule(("branch",), lambda outs: f"torch.cat([{', '.join(outs)}], 1)", "concat"),
-    "add": JoinRule(("out", "identity"), lambda outs: " + ".join(outs), "residual"),
+    "concat": JoinRule(("branch",), _concat, "concat"),
+    "add": JoinRule(("out", "identity"), lambda outs, sizes, joined: " + ".join(outs), "residual"),
+    "gate": JoinRule(("scale",), lambda outs, sizes, joined: " * ".join(outs), "gate"),
 }
