@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR
 
 import archlang
-
-ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
 
 # file, -D parameters, params, output shape, MACs (None: no published figure to hold it to)
 FIGURES = [
@@ -63,7 +62,7 @@ VGG_TABLE_2 = {"vgg11": 133, "vgg11_lrn": 133, "vgg13": 133, "vgg16c": 134, "vgg
 
 
 def check(name: str, **params: object) -> archlang.CheckedNetwork:
-    return archlang.check(ARCHITECTURES / f"{name}.arch", **params)
+    return archlang.check(ARCHITECTURES_DIR / f"{name}.arch", **params)
 
 
 def _id(row: tuple) -> str:
@@ -83,11 +82,11 @@ def test_published_figure(row: tuple) -> None:
 
 
 def test_every_file_has_a_figure() -> None:
-    shipped = {p.stem for p in ARCHITECTURES.glob("*.arch")}
+    shipped = {p.stem for p in ARCHITECTURES}
     assert shipped == {row[0] for row in FIGURES}
 
 
-@pytest.mark.parametrize("path", sorted(ARCHITECTURES.glob("*.arch")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ARCHITECTURES, ids=lambda p: p.stem)
 def test_file_names_its_source(path: Path) -> None:
     first = path.read_text().splitlines()[0]
     assert first.startswith("# ") and len(first) > 20
@@ -111,7 +110,7 @@ def test_alexnet_shapes() -> None:
 
 
 def test_alexnet_at_224_drops_a_pixel() -> None:
-    text = (ARCHITECTURES / "alexnet.arch").read_text().replace("3@227x227", "3@224x224")
+    text = (ARCHITECTURES_DIR / "alexnet.arch").read_text().replace("3@227x227", "3@224x224")
     first = archlang.check(text).warnings[0]
     assert (first.code, first.line, first.col) == ("W301", 10, 1)
     assert "last 1 pixel of each row" in first.message

@@ -9,18 +9,17 @@ from __future__ import annotations
 import os
 import random
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ARCHITECTURES_DIR, HEAD, archc_process
 
 import archlang
 from archlang.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-VGG16 = ROOT / "architectures" / "vgg16.arch"
+VGG16 = ARCHITECTURES_DIR / "vgg16.arch"
 LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>E\d{3})\]: ", re.MULTILINE)
 
 
@@ -34,13 +33,6 @@ def outcome(spec: str | Path) -> str:
         str(error)  # formatting the excerpt must not fail either
         return " ".join(sorted({d.code for d in error.errors}))
     return "ok"
-
-
-def archc(*args: str) -> subprocess.CompletedProcess[str]:
-    """The installed `archc`, as a user runs it."""
-    script = Path(sys.executable).with_name("archc")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from archlang.cli import main; main()"]
-    return subprocess.run([*command, *args], check=False, capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
 def first_error(stderr: str) -> tuple[str, int, int, str]:
@@ -66,7 +58,7 @@ def test_blank_file_lacks_an_input(tmp_path: Path, text: str) -> None:
 def test_empty_file_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "empty.arch"
     path.write_bytes(b"")
-    result = archc("check", str(path))
+    result = archc_process("check", str(path))
     assert result.returncode == 1
     assert first_error(result.stderr) == (str(path), 1, 1, "E301")
     assert "Traceback" not in result.stderr + result.stdout
@@ -102,7 +94,7 @@ def test_binary_file_is_not_text(tmp_path: Path, name: str) -> None:
 def test_binary_file_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "noise.arch"
     path.write_bytes(random.Random(7).randbytes(4096) + b"\x00")
-    result = archc("check", str(path))
+    result = archc_process("check", str(path))
     assert result.returncode == 1
     assert first_error(result.stderr)[3] == "E107"
     assert "Traceback" not in result.stderr
@@ -155,7 +147,7 @@ def test_truncated_file_in_a_real_process(tmp_path: Path) -> None:
     text = VGG16.read_text()
     path = tmp_path / "cut.arch"
     path.write_text(text[: text.index("[conv3-256]") + 6])
-    result = archc("check", str(path))
+    result = archc_process("check", str(path))
     assert result.returncode == 1
     assert first_error(result.stderr)[3] == "E103"
     assert "Traceback" not in result.stderr
@@ -163,7 +155,6 @@ def test_truncated_file_in_a_real_process(tmp_path: Path) -> None:
 
 # ---- deep nesting --------------------------------------------------------------------------
 
-HEAD = "network t\ninput 3@32x32\n"
 DEEP = {
     "brackets": (HEAD + "[" * 5000 + "conv3-8" + "]" * 5000, ("E109", 3, 101)),
     "parentheses": (HEAD + "fc-" + "(" * 500 + "1" + ")" * 500, ("E109", 3, 104)),
@@ -213,7 +204,7 @@ def test_directory(tmp_path: Path) -> None:
         archlang.check(folder)
     assert [d.code for d in info.value.diagnostics] == ["E100"]
     # archc treats a folder where a file belongs as a usage error.
-    result = archc("check", str(folder))
+    result = archc_process("check", str(folder))
     assert result.returncode == 2
     assert "is a directory" in result.stderr and "Traceback" not in result.stderr
 
@@ -271,13 +262,13 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     with open(folder + b"/\xfe.arch", "w", encoding="utf-8") as handle:
         handle.write("input 3@32x32\nfc-2\n")  # no `network` line: the network is named after the file
     spec, dot = os.fsdecode(folder + b"/\xfe.arch"), os.fsdecode(folder + b"/\xfe.dot")
-    listed = archc("check", spec)
+    listed = archc_process("check", spec)
     assert listed.returncode == 0 and "network \ufffd (" in listed.stdout
-    assert '"network": "\\ufffd"' in archc("check", "--json", spec).stdout
-    drawn = archc("render", spec, "-o", dot)
+    assert '"network": "\\ufffd"' in archc_process("check", "--json", spec).stdout
+    drawn = archc_process("render", spec, "-o", dot)
     assert drawn.returncode == 0, drawn.stderr
     assert Path(dot).read_text(encoding="utf-8").startswith('digraph "\ufffd" {')
-    missing = archc("check", "--json", os.fsdecode(folder + b"/\xff.arch"))
+    missing = archc_process("check", "--json", os.fsdecode(folder + b"/\xff.arch"))
     assert missing.returncode == 1 and "\\udcff" not in missing.stdout and ".arch: No such file" in missing.stdout
 
 

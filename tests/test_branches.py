@@ -11,11 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES_DIR, GOLDEN_DIR
 
 import archlang
 from archlang.report import table
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "check"
+GOLDEN = GOLDEN_DIR / "check"
 
 # spec text, code, line, col (the first error of the spec)
 ERRORS = [
@@ -112,7 +113,7 @@ def test_side_output_leaves_the_main_path_unchanged() -> None:
 
 
 def test_resnet_1202_checks_fast_enough_to_be_in_a_test() -> None:
-    network = archlang.check(Path(__file__).resolve().parent.parent / "architectures" / "resnet_cifar.arch", n=200)
+    network = archlang.check(ARCHITECTURES_DIR / "resnet_cifar.arch", n=200)
     assert round(network.params / 1e6, 1) == 19.4
 
 

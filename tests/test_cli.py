@@ -10,18 +10,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from conftest import ARCHITECTURES_DIR, archc_in_process, archc_process
 
-from archlang.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
-VGG16 = str(ROOT / "architectures" / "vgg16.arch")
+VGG16 = str(ARCHITECTURES_DIR / "vgg16.arch")
 
 OK = "network small\ninput 3@32x32\nact relu\n[conv3-16]*2, pool\nfc-10\nsoftmax\n"
 WARNS = "network alex\ninput 3@224x224\nconv11-96/4 p=0\n"
@@ -29,30 +24,11 @@ BROKEN = "network broken\ninput 3@32x32\ncnov3-16\nconv3-16 gorups=2\n"
 PARAMETRIC = "network wide(k = 8, bn = false)\ninput 3@32x32\nconv3-k bn=bn\n"
 
 
-@pytest.fixture
-def spec(tmp_path: Path):
-    """Write a spec to a file and return its path as a string."""
-
-    def write(text: str, name: str = "spec.arch") -> str:
-        path = tmp_path / name
-        path.write_text(text)
-        return str(path)
-
-    return write
-
-
-def archc(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), prog_name="archc")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
-
-
 # ---- exit codes ----------------------------------------------------------------------------
 
 
 def test_ok_prints_the_table_and_exits_0() -> None:
-    result = archc("check", VGG16)
+    result = archc_in_process("check", VGG16)
     assert result.exit_code == 0
     assert result.stderr == ""
     lines = result.stdout.splitlines()
@@ -65,7 +41,7 @@ def test_ok_prints_the_table_and_exits_0() -> None:
 
 def test_warnings_still_exit_0(spec) -> None:
     path = spec(WARNS)
-    result = archc("check", path)
+    result = archc_in_process("check", path)
     assert result.exit_code == 0
     assert result.stderr.startswith(f"{path}:3:1: warning[W301]: conv11-96/4 does not tile")
     assert " 3 | conv11-96/4 p=0" in result.stderr
@@ -75,7 +51,7 @@ def test_warnings_still_exit_0(spec) -> None:
 
 def test_errors_exit_1_with_located_diagnostics(spec) -> None:
     path = spec(BROKEN)
-    result = archc("check", path)
+    result = archc_in_process("check", path)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -106,14 +82,14 @@ USAGE = [
 
 @pytest.mark.parametrize("args", USAGE, ids=" ".join)
 def test_usage_errors_exit_2(args: list[str]) -> None:
-    result = archc(*args)
+    result = archc_in_process(*args)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "Usage: archc" in result.stderr and "Error:" in result.stderr
 
 
 def test_bad_define_names_the_expected_form() -> None:
-    result = archc("check", "-D", "k", VGG16)
+    result = archc_in_process("check", "-D", "k", VGG16)
     assert "'k' is not NAME=VALUE (e.g. -D k=256)" in result.stderr
 
 
@@ -122,7 +98,7 @@ def test_bad_define_names_the_expected_form() -> None:
 
 def test_define_overrides_a_parameter(spec) -> None:
     path = spec(PARAMETRIC)
-    data = json.loads(archc("check", path, "--json", "-D", "k=32", "-D", "bn=true").stdout)
+    data = json.loads(archc_in_process("check", path, "--json", "-D", "k=32", "-D", "bn=true").stdout)
     assert data["output"] == [32, 32, 32]
     assert data["params"] == 3 * 3 * 3 * 32 + 32 + 2 * 32
     assert data["layers"][0]["op"] == "conv3-32"
@@ -130,7 +106,7 @@ def test_define_overrides_a_parameter(spec) -> None:
 
 def test_define_of_an_unknown_parameter_exits_1(spec) -> None:
     path = spec(PARAMETRIC)
-    result = archc("check", path, "-D", "kk=3")
+    result = archc_in_process("check", path, "-D", "kk=3")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{path}:1:1: error[E205]: -D kk: network 'wide' has no parameter 'kk'")
     assert "did you mean 'k'?" in result.stderr
@@ -139,7 +115,7 @@ def test_define_of_an_unknown_parameter_exits_1(spec) -> None:
 @pytest.mark.parametrize("define, col", [("k=true", 14), ("k=abc", 14), ("bn=3", 21)])
 def test_define_of_the_wrong_type_exits_1(spec, define: str, col: int) -> None:
     path = spec(PARAMETRIC)
-    result = archc("check", path, "-D", define)
+    result = archc_in_process("check", path, "-D", define)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{path}:1:{col}: error[E206]: -D {define}: ")
 
@@ -149,15 +125,15 @@ def test_define_of_the_wrong_type_exits_1(spec, define: str, col: int) -> None:
 
 def test_repeat_bomb_exits_1(spec) -> None:
     path = spec("network bomb\ninput 3@32x32\n[conv3-64]*1000000000\n")
-    result = archc("check", path)
+    result = archc_in_process("check", path)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{path}:3:1: error[E307]: ")
 
 
 def test_max_layers_option(spec) -> None:
     path = spec("network deep\ninput 3@32x32\n[conv3-8]*50\n")
-    assert archc("check", path, "--max-layers", "49").exit_code == 1
-    assert archc("check", path, "--max-layers", "50").exit_code == 0
+    assert archc_in_process("check", path, "--max-layers", "49").exit_code == 1
+    assert archc_in_process("check", path, "--max-layers", "50").exit_code == 0
 
 
 # ---- --json ------------------------------------------------------------------------------------
@@ -167,7 +143,7 @@ DIAGNOSTIC_KEYS = {"severity", "code", "message", "file", "line", "col", "end_li
 
 
 def test_json_of_vgg16() -> None:
-    result = archc("check", VGG16, "--json")
+    result = archc_in_process("check", VGG16, "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert {"network", "input", "output", "params", "macs", "layers", "diagnostics"} <= set(data)
@@ -187,7 +163,7 @@ def test_json_of_vgg16() -> None:
 
 
 def test_json_layer_positions(spec) -> None:
-    data = json.loads(archc("check", spec(OK), "--json").stdout)
+    data = json.loads(archc_in_process("check", spec(OK), "--json").stdout)
     assert [(layer["op"], layer["line"], layer["col"]) for layer in data["layers"]] == [
         ("conv3-16", 4, 2),
         ("conv3-16", 4, 2),
@@ -199,7 +175,7 @@ def test_json_layer_positions(spec) -> None:
 
 
 def test_json_with_a_warning(spec) -> None:
-    result = archc("check", spec(WARNS), "--json")
+    result = archc_in_process("check", spec(WARNS), "--json")
     assert result.exit_code == 0
     assert result.stderr == ""
     [warning] = json.loads(result.stdout)["diagnostics"]
@@ -208,7 +184,7 @@ def test_json_with_a_warning(spec) -> None:
 
 
 def test_json_with_errors(spec) -> None:
-    result = archc("check", spec(BROKEN), "--json")
+    result = archc_in_process("check", spec(BROKEN), "--json")
     assert result.exit_code == 1
     assert result.stderr == ""
     data = json.loads(result.stdout)
@@ -223,8 +199,8 @@ def test_json_with_errors(spec) -> None:
 def test_json_has_one_schema_for_success_and_failure(spec) -> None:
     """The same keys either way; a failed file still names its network (the
     header parsed), its input, and each diagnostic's file, range and hint."""
-    good = json.loads(archc("check", str(ROOT / "architectures" / "lenet5.arch"), "--json").stdout)
-    result = archc("check", spec("network broken\ninput 3@8x8\nconv3-4 gorups=2\n"), "--json")
+    good = json.loads(archc_in_process("check", str(ARCHITECTURES_DIR / "lenet5.arch"), "--json").stdout)
+    result = archc_in_process("check", spec("network broken\ninput 3@8x8\nconv3-4 gorups=2\n"), "--json")
     bad = json.loads(result.stdout)
     assert result.exit_code == 1
     assert set(good) == set(bad)
@@ -242,16 +218,16 @@ def test_json_has_one_schema_for_success_and_failure(spec) -> None:
 
 def test_several_files(spec) -> None:
     good, bad = spec(OK, "good.arch"), spec(BROKEN, "bad.arch")
-    result = archc("check", good, bad)
+    result = archc_in_process("check", good, bad)
     assert result.exit_code == 1
     assert result.stdout.startswith(f"network small ({good})")
     assert result.stderr.startswith(f"{bad}:3:1: error[E201]")
-    assert archc("check", good, spec(WARNS, "alex.arch")).exit_code == 0
+    assert archc_in_process("check", good, spec(WARNS, "alex.arch")).exit_code == 0
 
 
 def test_several_files_as_json(spec) -> None:
     files = [spec(OK, "good.arch"), spec(BROKEN, "bad.arch"), spec(WARNS, "alex.arch")]
-    result = archc("check", "--json", *files)
+    result = archc_in_process("check", "--json", *files)
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert [d["network"] for d in data] == ["small", "broken", "alex"]  # a failed file still names its network
@@ -263,7 +239,7 @@ def test_several_files_as_json(spec) -> None:
 
 
 def test_check_help() -> None:
-    result = archc("check", "--help")
+    result = archc_in_process("check", "--help")
     assert result.exit_code == 0
     text = result.stdout
     assert text.startswith("Usage: archc check [OPTIONS] FILES...")
@@ -272,26 +248,20 @@ def test_check_help() -> None:
 
 
 def test_group_help_and_version() -> None:
-    assert "check" in archc("--help").stdout
-    result = archc("--version")
+    assert "check" in archc_in_process("--help").stdout
+    result = archc_in_process("--version")
     assert result.exit_code == 0 and result.stdout.startswith("archc, version ")
 
 
 # ---- a real process ------------------------------------------------------------------------------
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("archc")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from archlang.cli import main; main()"]
-    return subprocess.run([*command, *args], check=False, capture_output=True, text=True, timeout=60, cwd=ROOT)
-
-
 def test_real_process_exit_codes(spec) -> None:
-    ok = run("check", "architectures/vgg16.arch", "--json")
+    ok = archc_process("check", "architectures/vgg16.arch", "--json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["params"] == 138_357_544
-    bad = run("check", spec(BROKEN))
+    bad = archc_process("check", spec(BROKEN))
     assert bad.returncode == 1 and "error[E201]" in bad.stderr and "Traceback" not in bad.stderr
-    usage = run("check", "-D", "k", "architectures/vgg16.arch")
+    usage = archc_process("check", "-D", "k", "architectures/vgg16.arch")
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
@@ -304,7 +274,7 @@ WRITERS = [("build", "out.py", "# Generated by archc"), ("render", "out.dot", "d
 def test_an_output_in_a_missing_folder_is_a_clean_error(spec, tmp_path: Path, command: str, name: str,
                                                         start: str) -> None:
     out = tmp_path / "no" / "such" / name
-    result = archc(command, spec(OK), "-o", str(out))
+    result = archc_in_process(command, spec(OK), "-o", str(out))
     assert result.exit_code == 2
     assert result.stderr == f"archc: error: cannot write {out}: No such file or directory\n"
 
@@ -317,7 +287,7 @@ def test_an_output_through_a_link_keeps_the_link(spec, tmp_path: Path, command: 
     real.write_text("old")
     real.chmod(0o640)
     link.symlink_to(real)
-    assert archc(command, spec(OK), "-o", str(link)).exit_code == 0
+    assert archc_in_process(command, spec(OK), "-o", str(link)).exit_code == 0
     assert link.is_symlink() and real.read_text().startswith(start)
     assert real.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([real.name, link.name, "spec.arch"])
@@ -334,7 +304,7 @@ def test_an_output_that_is_not_a_file_is_written_into(spec, tmp_path: Path, comm
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    result = run(command, spec(OK), "-o", str(fifo))
+    result = archc_process(command, spec(OK), "-o", str(fifo))
     reader.join(timeout=60)
     assert result.returncode == 0, result.stderr
     assert stat.S_ISFIFO(fifo.stat().st_mode)

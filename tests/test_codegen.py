@@ -15,18 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR, archc_command, archc_process
 
 import archlang
 from archlang import codegen, layers
 
-ROOT = Path(__file__).resolve().parent.parent
-ARCHITECTURES = ROOT / "architectures"
-SPECS = sorted(ARCHITECTURES.glob("*.arch"))
 #: -D variants that add layers: a side output, a frozen second embedding.
 VARIANTS = {"inception_v3_aux": ("inception_v3.arch", {"aux": True}),
             "kim2014_multichannel": ("kim2014.arch", {"multichannel": True}),
             "vgg16_bn": ("vgg16.arch", {"bn": True})}
-ARCHC = str(Path(sys.executable).parent / "archc")
 
 # Runs a generated file as a script in a Python that refuses to import archlang.
 NO_ARCHLANG = (
@@ -41,21 +38,21 @@ def generate(spec: Path | str, **params: object) -> str:
 
 def every_file() -> dict[str, str]:
     """The generated source of every shipped spec and variant, by name."""
-    sources = {spec.stem: generate(spec) for spec in SPECS}
-    sources.update({name: generate(ARCHITECTURES / file, **params) for name, (file, params) in VARIANTS.items()})
+    sources = {spec.stem: generate(spec) for spec in ARCHITECTURES}
+    sources.update({name: generate(ARCHITECTURES_DIR / file, **params) for name, (file, params) in VARIANTS.items()})
     return sources
 
 
 def test_deterministic_across_runs_and_hash_seeds() -> None:
-    here = {spec.name: generate(spec) for spec in SPECS}
-    assert here == {spec.name: generate(spec) for spec in SPECS}
+    here = {spec.name: generate(spec) for spec in ARCHITECTURES}
+    assert here == {spec.name: generate(spec) for spec in ARCHITECTURES}
     script = (
         "import archlang, json, sys; from archlang import codegen; "
         "print(json.dumps(codegen.python(archlang.check(sys.argv[1]))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     for name in ("vgg16.arch", "resnet50.arch", "googlenet.arch", "lenet5_1998.arch"):
-        run = subprocess.run([sys.executable, "-c", script, str(ARCHITECTURES / name)],
+        run = subprocess.run([sys.executable, "-c", script, str(ARCHITECTURES_DIR / name)],
                              capture_output=True, text=True, env=env, check=True)
         import json
 
@@ -74,7 +71,7 @@ def test_ruff_check_and_format(tmp_path: Path) -> None:
 
 
 def test_standalone_script_without_archlang(tmp_path: Path) -> None:
-    source = generate(ARCHITECTURES / "lenet5.arch")
+    source = generate(ARCHITECTURES_DIR / "lenet5.arch")
     assert "archlang" not in source.replace("archc", "")
     (tmp_path / "lenet5.py").write_text(source)
     run = subprocess.run([sys.executable, "-I", "-c", NO_ARCHLANG, "lenet5.py"], cwd=tmp_path,
@@ -90,7 +87,7 @@ def test_standalone_script_without_archlang(tmp_path: Path) -> None:
 ])
 def test_standalone_scripts_of_the_kinds_pytorch_lacks(tmp_path: Path, name: str, printed: list[str]) -> None:
     file, params = VARIANTS.get(name, (f"{name}.arch", {}))
-    (tmp_path / f"{name}.py").write_text(generate(ARCHITECTURES / file, **params))
+    (tmp_path / f"{name}.py").write_text(generate(ARCHITECTURES_DIR / file, **params))
     run = subprocess.run([sys.executable, "-I", "-c", NO_ARCHLANG, f"{name}.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
@@ -100,7 +97,8 @@ def test_standalone_scripts_of_the_kinds_pytorch_lacks(tmp_path: Path, name: str
 @pytest.mark.slow
 def test_acceptance_vgg16_script(tmp_path: Path) -> None:
     """Issue 4, acceptance 1: archc build vgg16.arch -o vgg16.py && python vgg16.py."""
-    subprocess.run([ARCHC, "build", str(ARCHITECTURES / "vgg16.arch"), "-o", "vgg16.py"], cwd=tmp_path, check=True)
+    subprocess.run([*archc_command(), "build", str(ARCHITECTURES_DIR / "vgg16.arch"), "-o", "vgg16.py"], cwd=tmp_path,
+                   check=True)
     run = subprocess.run([sys.executable, "-I", "-c", NO_ARCHLANG, "vgg16.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
@@ -108,7 +106,7 @@ def test_acceptance_vgg16_script(tmp_path: Path) -> None:
 
 
 def test_one_line_per_layer_with_spec_lines() -> None:
-    source = generate(ARCHITECTURES / "vgg16.arch")
+    source = generate(ARCHITECTURES_DIR / "vgg16.arch")
     forward = source.split("def forward")[-1]
     assert "x = self.conv1_1(x)  # vgg16.arch:" in forward
     assert "x = self.flatten6(x)  # vgg16.arch:" in forward  # the implied flatten, explicit
@@ -118,19 +116,19 @@ def test_one_line_per_layer_with_spec_lines() -> None:
 
 
 def test_helpers_only_when_used() -> None:
-    assert "class PositionBias" in generate(ARCHITECTURES / "alphago_policy.arch")
-    vgg = generate(ARCHITECTURES / "vgg16.arch")
+    assert "class PositionBias" in generate(ARCHITECTURES_DIR / "alphago_policy.arch")
+    vgg = generate(ARCHITECTURES_DIR / "vgg16.arch")
     assert not any(f"class {name}" in vgg for name in codegen.HELPERS)
     maxout = generate("network m\ninput 8@16x16\nconv3-8, maxout(2), minpool, l2pool, local3-4 p=0, fc-3")
     for name in ("Maxout", "MinPool", "L2Pool", "LocallyConnected"):
         assert f"class {name}(nn.Module)" in maxout
-    lenet = generate(ARCHITECTURES / "lenet5_1998.arch")
+    lenet = generate(ARCHITECTURES_DIR / "lenet5_1998.arch")
     for name in ("PartialConv", "Subsample", "RBF"):
         assert f"class {name}(nn.Module)" in lenet
     assert "LENET5_TABLE = (\n    (0, 1, 2),\n" in lenet  # Table I, written out once
     assert "self.partialconv2 = PartialConv(LENET5_TABLE, nn.Conv2d, kernel_size=5)" in lenet
     assert "self.subsample1 = Subsample(6, nn.AvgPool2d(kernel_size=2, stride=2))" in lenet
-    kim = generate(ARCHITECTURES / "kim2014.arch", multichannel=True)
+    kim = generate(ARCHITECTURES_DIR / "kim2014.arch", multichannel=True)
     assert "class Embed(nn.Embedding)" in kim and "input_dtype = torch.long" in kim
     assert "Embed(18765, 300, frozen=True)" in kim and "Embed(18765, 300)" in kim
 
@@ -214,7 +212,7 @@ def test_side_outputs_are_returned_after_the_output() -> None:
     assert "        return x, aux, aux2, aux3, aux4, aux5, aux6\n" in source
     assert "    forward returns a tuple: the output, then the side outputs (10, 10, 4, 4, 4, 2).\n" in source
     assert 'print(f"side output aux6: {tuple(aux6.shape[1:])}")' in source
-    assert "tuple[torch.Tensor, ...]" not in generate(ARCHITECTURES / "vgg16.arch")
+    assert "tuple[torch.Tensor, ...]" not in generate(ARCHITECTURES_DIR / "vgg16.arch")
     torch = pytest.importorskip("torch")
     network, model = archlang.check(SIDES), archlang.build(SIDES)
     outputs = model(torch.randn(2, 3, 16, 16))
@@ -242,7 +240,7 @@ def test_import_and_check_do_not_import_torch() -> None:
         "net = archlang.check(sys.argv[1]); codegen.python(net); "
         "assert 'torch' not in sys.modules, 'torch was imported'"
     )
-    subprocess.run([sys.executable, "-c", script, str(ARCHITECTURES / "vgg16.arch")], check=True)
+    subprocess.run([sys.executable, "-c", script, str(ARCHITECTURES_DIR / "vgg16.arch")], check=True)
 
 
 def test_build_is_exported_lazily() -> None:
@@ -253,7 +251,7 @@ def test_build_is_exported_lazily() -> None:
 
 def test_meta_build_allocates_nothing() -> None:
     torch = pytest.importorskip("torch")
-    model = archlang.build(ARCHITECTURES / "vgg16.arch", device="meta")
+    model = archlang.build(ARCHITECTURES_DIR / "vgg16.arch", device="meta")
     assert all(p.device.type == "meta" for p in model.parameters())
     assert model(torch.zeros(1, 3, 224, 224, device="meta")).shape == (1, 1000)
 
@@ -261,29 +259,25 @@ def test_meta_build_allocates_nothing() -> None:
 # ---- archc build ----------------------------------------------------------------------------
 
 
-def archc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ARCHC, *args], capture_output=True, text=True, cwd=cwd, check=False)
-
-
 def test_cli_writes_the_same_source(tmp_path: Path) -> None:
     out = tmp_path / "alphago.py"
-    run = archc("build", str(ARCHITECTURES / "alphago_policy.arch"), "-D", "k=128", "-o", str(out))
+    run = archc_process("build", str(ARCHITECTURES_DIR / "alphago_policy.arch"), "-D", "k=128", "-o", str(out))
     assert run.returncode == 0, run.stderr
-    assert out.read_text() == generate(ARCHITECTURES / "alphago_policy.arch", k=128)
+    assert out.read_text() == generate(ARCHITECTURES_DIR / "alphago_policy.arch", k=128)
     assert [p.name for p in tmp_path.iterdir()] == ["alphago.py"]  # no temporary file left
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
 
 
 def test_cli_to_stdout() -> None:
-    run = archc("build", str(ARCHITECTURES / "xor_relu.arch"), "-o", "-")
+    run = archc_process("build", str(ARCHITECTURES_DIR / "xor_relu.arch"), "-o", "-")
     assert run.returncode == 0
-    assert run.stdout == generate(ARCHITECTURES / "xor_relu.arch")
+    assert run.stdout == generate(ARCHITECTURES_DIR / "xor_relu.arch")
 
 
 def test_cli_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     spec = tmp_path / "net.arch"
     spec.write_text("network net\ninput 2\nfc-1\n")
-    run = archc("build", "net.arch", "-o", str(spec), cwd=tmp_path)
+    run = archc_process("build", "net.arch", "-o", str(spec), cwd=tmp_path)
     assert run.returncode == 2
     assert spec.read_text() == "network net\ninput 2\nfc-1\n"
 
@@ -292,9 +286,9 @@ def test_cli_errors_leave_no_file(tmp_path: Path) -> None:
     spec = tmp_path / "bad.arch"
     spec.write_text("network bad\ninput 3@8x8\nconv9-4 p=0\n")
     out = tmp_path / "bad.py"
-    run = archc("build", str(spec), "-o", str(out))
+    run = archc_process("build", str(spec), "-o", str(out))
     assert run.returncode == 1
     assert "E302" in run.stderr
     assert not out.exists()
-    assert archc("build", str(spec)).returncode == 2  # -o is required
-    assert archc("build", str(ARCHITECTURES / "vgg16.arch"), "-o", str(tmp_path / "no" / "x.py")).returncode == 2
+    assert archc_process("build", str(spec)).returncode == 2  # -o is required
+    assert archc_process("build", str(ARCHITECTURES_DIR / "vgg16.arch"), "-o", str(tmp_path / "no" / "x.py")).returncode == 2

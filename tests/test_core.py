@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES_DIR, ROOT
 
 import archlang
 from archlang import codegen, ir, joins, syntax
@@ -18,7 +19,6 @@ from archlang.checker.checked import Branched
 from archlang.nodes import Node, Visitor
 from archlang.source import Source
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "archlang"
 
 
@@ -201,7 +201,7 @@ def test_every_node_names_only_real_fields_as_children() -> None:
 def test_a_generic_visitor_reaches_every_layer_call_of_a_spec() -> None:
     """A visitor with one method finds every call in the IR, through every
     kind of node, without a line about the others."""
-    text = (ROOT / "architectures" / "inception_v3.arch").read_text()
+    text = (ARCHITECTURES_DIR / "inception_v3.arch").read_text()
     module = syntax.parse(Source("inception_v3.arch", text))
 
     class Calls(Visitor):

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["googlenet", "resnet50", "inception_v3", "vgg16", "lenet5_1998"]
 SEEDS = ["0", "1", "12345", "0"]
 

@@ -11,18 +11,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import HEAD, diagnostics  # HEAD: the layers start on line 3
 
 import archlang
 from archlang.diagnostics import CODES
-
-HEAD = "network t\ninput 3@32x32\n"  # layers start on line 3
-
-
-def diagnostics(text: str, **params: object) -> list[archlang.Diagnostic]:
-    """The diagnostics of a spec that must fail."""
-    with pytest.raises(archlang.ArchError) as info:
-        archlang.check(text, **params)
-    return info.value.diagnostics
 
 
 def where(diagnostic: archlang.Diagnostic) -> tuple[str, int, int]:

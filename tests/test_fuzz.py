@@ -33,12 +33,12 @@ import inspect
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES, archc_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -47,8 +47,6 @@ from archlang.diagnostics import CODES
 from archlang.report import table
 from archlang.serialize import network_json
 
-ROOT = Path(__file__).resolve().parent.parent
-ARCHITECTURES = sorted((ROOT / "architectures").glob("*.arch"))
 TEXTS = {path.name: path.read_text(encoding="utf-8") for path in ARCHITECTURES}
 
 #: Codes documented without a place in the text: an unreadable (or too large)
@@ -436,22 +434,16 @@ def test_regression(text: str, code: str) -> None:
     assert code in {d.code for d in info.value.errors}
 
 
-def _archc_check(*args: str) -> subprocess.CompletedProcess[str]:
-    """`archc check` in a process of its own, so that a hang fails the test instead of stalling it."""
-    command = [sys.executable, "-c", "from archlang.cli import main; main()", "check", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
-
-
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
     """Reading a FIFO as a spec (or an import) waited forever for a writer."""
     fifo = tmp_path / "spec.arch"
     os.mkfifo(fifo)
-    result = _archc_check(str(fifo))
+    result = archc_process("check", str(fifo))
     assert result.returncode == 1 and "error[E100]" in result.stderr and "not a regular file" in result.stderr
     spec = tmp_path / "main.arch"
     spec.write_text('import "spec.arch"\ninput 3\nfc-2\n')
-    result = _archc_check(str(spec))
+    result = archc_process("check", str(spec))
     assert result.returncode == 1 and "error[E215]" in result.stderr
 
 
@@ -460,7 +452,7 @@ def test_importing_proc_kmsg_does_not_hang(tmp_path: Path) -> None:
     """As root, `import "/proc/kmsg"` blocked until the kernel logged something."""
     spec = tmp_path / "main.arch"
     spec.write_text('import "/proc/kmsg"\ninput 3\nfc-2\n')
-    result = _archc_check(str(spec))
+    result = archc_process("check", str(spec))
     assert result.returncode == 1 and "Traceback" not in result.stderr
 
 

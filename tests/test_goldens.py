@@ -17,17 +17,17 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES, GOLDEN_DIR, ROOT
 
 import archlang
 from archlang import codegen, render, serialize
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden" / "core"
+GOLDEN = GOLDEN_DIR / "core"
 UPDATE = os.environ.get("ARCHLANG_UPDATE_GOLDENS") == "1"
 
 #: (file, -D parameters): every file once with its defaults, and the variants the figures test.
 VARIANTS: list[tuple[str, dict[str, object]]] = [
-    *((path.stem, {}) for path in sorted((ROOT / "architectures").glob("*.arch"))),
+    *((path.stem, {}) for path in ARCHITECTURES),
     ("alexnet", {"groups": 1}),
     ("vgg11", {"bn": True}),
     ("vgg16", {"bn": True}),

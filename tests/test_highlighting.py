@@ -18,11 +18,11 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pygments.lexers
 import pytest
+from conftest import ALL_SPECS, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments.token import Error, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
@@ -31,9 +31,7 @@ from textmate import Grammar, GrammarError, Token  # tests/textmate.py: pytest p
 
 from archlang.lexer import SHAPE, ArchlangLexer
 
-ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
-SPECS = sorted([*(ROOT / "architectures").glob("*.arch"), *(ROOT / "archlang" / "stdlib").glob("*.arch")])
 
 #: The notation coming soon, and corners of today's: none may give an error token.
 SNIPPETS = {
@@ -82,13 +80,13 @@ side[avgpool5/3, conv1-128, fc-1024, fc-10]
     "unicode-arrow": "fc-4096 → dropout(0.5) → fc-10",
 }
 
-INPUTS = [*(pytest.param(path.read_text("utf-8"), id=path.relative_to(ROOT).as_posix()) for path in SPECS),
+INPUTS = [*(pytest.param(path.read_text("utf-8"), id=path.relative_to(ROOT).as_posix()) for path in ALL_SPECS),
           *(pytest.param(text, id=name) for name, text in SNIPPETS.items())]
 
 
 def test_the_inputs_are_there() -> None:
     """The glob found the repository's specs (an empty parametrization would pass vacuously)."""
-    names = {path.name for path in SPECS}
+    names = {path.name for path in ALL_SPECS}
     assert {"vgg16.arch", "resnet.arch", "inception_v3.arch"} <= names and len(names) > 20
 
 

@@ -20,12 +20,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ARCHITECTURES, write_raw
 
 import archlang
 from archlang import codegen
-
-ROOT = Path(__file__).resolve().parent.parent
-ARCHITECTURES = sorted((ROOT / "architectures").glob("*.arch"))
 
 MODULES = {"torch", "torch.nn", "torch.nn.functional", "math"}
 FORBIDDEN = {"eval", "exec", "open", "__import__", "compile", "os", "subprocess", "sys", "builtins", "globals",
@@ -97,12 +95,6 @@ SPEC = "network safe\ninput 3@16x16\nact relu\n{conv1-4 | conv3-4 -> conv3-4 | m
 BLOCKS = "def pair(c) = conv3-c, conv3-c\n"
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    return path
-
-
 def file_names() -> list[str]:
     """The corpus as file names: what a file system takes (no NUL, no slash, no lone surrogate)."""
     return [f"{text}.arch" for text in HOSTILE if "\x00" not in text and "\ud800" not in text]
@@ -116,8 +108,8 @@ def test_the_shipped_architectures_pass_the_audit() -> None:
 
 @pytest.mark.parametrize("name", file_names(), ids=ascii)
 def test_file_names_do_not_change_the_program(tmp_path: Path, name: str) -> None:
-    plain = generated(write(tmp_path, "plain.arch", SPEC))
-    source = generated(write(tmp_path, name, SPEC))
+    plain = generated(write_raw(tmp_path, "plain.arch", SPEC))
+    source = generated(write_raw(tmp_path, name, SPEC))
     audit(source, "safe")
     assert ast.dump(ast.parse(source)) == ast.dump(ast.parse(plain))
 
@@ -125,7 +117,7 @@ def test_file_names_do_not_change_the_program(tmp_path: Path, name: str) -> None
 @pytest.mark.parametrize("name", file_names(), ids=ascii)
 def test_file_names_that_are_not_identifiers_are_refused(tmp_path: Path, name: str) -> None:
     """Without a `network` line the file name names the class: E401 unless it is an identifier."""
-    path = write(tmp_path, name, SPEC.replace("network safe\n", ""))
+    path = write_raw(tmp_path, name, SPEC.replace("network safe\n", ""))
     with pytest.raises(archlang.ArchError) as info:
         generated(path)
     assert [d.code for d in info.value.errors] == ["E401"]
@@ -134,7 +126,7 @@ def test_file_names_that_are_not_identifiers_are_refused(tmp_path: Path, name: s
 @pytest.mark.parametrize("name", ["my-net", "class", "import", "None", "1net", "net work", "ｎｅｔ", "n\u200bet",
                                   "\u202enet", "n\u0435t", "net;import os"], ids=ascii)
 def test_network_names_that_are_not_ascii_identifiers_are_refused(tmp_path: Path, name: str) -> None:
-    path = write(tmp_path, f"{name}.arch", SPEC.replace("network safe\n", ""))
+    path = write_raw(tmp_path, f"{name}.arch", SPEC.replace("network safe\n", ""))
     with pytest.raises(archlang.ArchError) as info:
         generated(path)
     assert [d.code for d in info.value.errors] == ["E401"]
@@ -156,10 +148,10 @@ def test_comments_do_not_change_the_program(text: str) -> None:
 def test_imported_file_names_do_not_change_the_program(tmp_path: Path, name: str) -> None:
     """A block's comments name the file it was written in."""
     body = 'import "FILE"\n' + SPEC.replace("fc-10", "pair(4), fc-10")
-    write(tmp_path, "plain.arch", BLOCKS)
-    plain = generated(write(tmp_path, "main1.arch", body.replace("FILE", "plain.arch")))
-    write(tmp_path, name, BLOCKS)
-    source = generated(write(tmp_path, "main2.arch", body.replace("FILE", name)))
+    write_raw(tmp_path, "plain.arch", BLOCKS)
+    plain = generated(write_raw(tmp_path, "main1.arch", body.replace("FILE", "plain.arch")))
+    write_raw(tmp_path, name, BLOCKS)
+    source = generated(write_raw(tmp_path, "main2.arch", body.replace("FILE", name)))
     audit(source, "safe")
     assert ast.dump(ast.parse(source)) == ast.dump(ast.parse(plain))
 

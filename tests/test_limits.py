@@ -17,34 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import ARCHITECTURES_DIR, HEAD, archc_in_process_outputs, codes, write
 
 import archlang
 from archlang import limits, runtime, scope, source, syntax
-from archlang.cli import main
 from archlang.report import totals
-
-HEAD = "network t\ninput 3@32x32\n"
-
-
-def codes(spec: str | Path, **kwargs: object) -> list[tuple[str, int, int]]:
-    """(code, line, col) of each error of a spec that must fail."""
-    with pytest.raises(archlang.ArchError) as info:
-        archlang.check(spec, **kwargs)  # type: ignore[arg-type]
-    return [(d.code, d.line, d.col) for d in info.value.errors]
-
-
-def archc(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), prog_name="archc")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 # ---- layers after expansion ------------------------------------------------------------------
 
@@ -70,8 +47,8 @@ def test_layer_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
     assert codes(spec, limits={"max_layers": 10}) == [("E307", 3, 1)]
     assert len(archlang.check(spec, limits={"max_layers": 50}).rows) == 50
     path = write(tmp_path, "t.arch", spec)
-    assert archc("check", str(path), "--max-layers", "10")[0] == 1
-    assert archc("check", str(path), "--max-layers", "50")[0] == 0
+    assert archc_in_process_outputs("check", str(path), "--max-layers", "10")[0] == 1
+    assert archc_in_process_outputs("check", str(path), "--max-layers", "50")[0] == 0
 
 
 # ---- bytes -----------------------------------------------------------------------------------
@@ -110,9 +87,9 @@ def test_imported_file_size_is_capped(tmp_path: Path) -> None:
 
 def test_file_size_on_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path, "t.arch", HEAD + "conv3-8\n" + "#" * 1000)
-    status, _, stderr = archc("check", str(path), "--max-bytes", "500")
+    status, _, stderr = archc_in_process_outputs("check", str(path), "--max-bytes", "500")
     assert status == 1 and "error[E100]" in stderr and "more than the limit of 500" in stderr
-    assert archc("check", str(path), "--max-bytes", "5000")[0] == 0
+    assert archc_in_process_outputs("check", str(path), "--max-bytes", "5000")[0] == 0
 
 
 # ---- bracket nesting -------------------------------------------------------------------------
@@ -132,8 +109,8 @@ def test_nesting_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
     assert archlang.check(nested(150), limits={"max_depth": 200}).output == (8, 32, 32)
     assert codes(nested(11), limits={"max_depth": 10}) == [("E109", 3, 11)]
     path = write(tmp_path, "t.arch", nested(150))
-    assert archc("check", str(path))[0] == 1
-    assert archc("check", str(path), "--max-depth", "200")[0] == 0
+    assert archc_in_process_outputs("check", str(path))[0] == 1
+    assert archc_in_process_outputs("check", str(path), "--max-depth", "200")[0] == 0
 
 
 def test_nesting_past_what_python_can_follow_is_still_an_error() -> None:
@@ -179,8 +156,8 @@ def test_import_depth_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
     main_file = import_chain(tmp_path, 40)
     assert archlang.check(main_file, limits={"max_import_depth": 50}).output == (8, 32, 32)
     assert "E215" in {code for code, _, _ in codes(import_chain(tmp_path, 5), limits={"max_import_depth": 3})}
-    assert archc("check", str(main_file))[0] == 1
-    assert archc("check", str(main_file), "--max-import-depth", "50")[0] == 0
+    assert archc_in_process_outputs("check", str(main_file))[0] == 1
+    assert archc_in_process_outputs("check", str(main_file), "--max-import-depth", "50")[0] == 0
 
 
 # ---- numbers ---------------------------------------------------------------------------------
@@ -243,7 +220,7 @@ def test_check_states_the_size_in_the_unit_that_reads() -> None:
     """`archc check` says how much the parameters take before anyone builds them."""
     params = totals(archlang.check(HUGE_FC))[1]
     assert params == "params      250,890,000,000 (934.6 GiB at fp32)"
-    vgg16 = Path(__file__).resolve().parent.parent / "architectures" / "vgg16.arch"
+    vgg16 = ARCHITECTURES_DIR / "vgg16.arch"
     assert totals(archlang.check(vgg16))[1] == "params      138,357,544 (527.8 MiB at fp32)"
 
 
@@ -265,7 +242,7 @@ def test_meta_builds_allocate_nothing_and_are_not_refused() -> None:
                                               ("googlenet", {})])
 def test_memory_estimate_is_what_torch_allocates(name: str, params: dict) -> None:
     """Parameters and floating-point buffers (batch norm's statistics, RBF prototypes) at 4 bytes."""
-    path = Path(__file__).resolve().parent.parent / "architectures" / f"{name}.arch"
+    path = ARCHITECTURES_DIR / f"{name}.arch"
     model = archlang.build(path, device="meta", **params)
     values = sum(p.numel() for p in model.parameters())
     values += sum(b.numel() for b in model.buffers() if b.is_floating_point())
@@ -275,10 +252,10 @@ def test_memory_estimate_is_what_torch_allocates(name: str, params: dict) -> Non
 def test_archc_build_refuses_too(tmp_path: Path) -> None:
     path = write(tmp_path, "huge.arch", HUGE_FC)
     out = tmp_path / "huge.py"
-    status, _, stderr = archc("build", str(path), "-o", str(out))
+    status, _, stderr = archc_in_process_outputs("build", str(path), "-o", str(out))
     assert status == 1 and "error[E403]" in stderr and "934.6 GiB" in stderr
     assert not out.exists()
-    assert archc("build", str(path), "-o", str(out), "--max-memory", "1TiB")[0] == 0
+    assert archc_in_process_outputs("build", str(path), "-o", str(out), "--max-memory", "1TiB")[0] == 0
     assert out.exists()
 
 
@@ -286,5 +263,6 @@ def test_archc_build_refuses_too(tmp_path: Path) -> None:
                                           ("1e12", None), ("lots", None)])
 def test_max_memory_takes_sizes(tmp_path: Path, size: str, ok: bool | None) -> None:
     path = write(tmp_path, "huge.arch", HUGE_FC)
-    status = archc("build", str(path), "-o", str(tmp_path / "out.py"), "--max-memory", size)[0]
+    status = archc_in_process_outputs("build", str(path), "-o", str(tmp_path / "out.py"),
+                                      "--max-memory", size)[0]
     assert status == {True: 0, False: 1, None: 2}[ok]

@@ -17,11 +17,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR
+
 import archlang
 from archlang import interpret, layers
-
-ROOT = Path(__file__).resolve().parent.parent
-ARCHITECTURES = ROOT / "architectures"
 
 #: For every kind of the table: a spec that uses it (the per-kind test fails for a kind without one).
 EXAMPLES: dict[str, str] = {
@@ -161,25 +160,25 @@ LARGE = ["vgg11", "vgg11_lrn", "vgg13", "vgg16", "vgg16c", "vgg19", "resnet34", 
 
 
 def test_every_shipped_architecture_is_listed() -> None:
-    assert sorted(SMALL + LARGE) == sorted(p.stem for p in ARCHITECTURES.glob("*.arch"))
+    assert sorted(SMALL + LARGE) == sorted(p.stem for p in ARCHITECTURES)
 
 
 @pytest.mark.parametrize("name", SMALL)
 def test_shipped_architectures_compute_alike(name: str) -> None:
-    agree(ARCHITECTURES / f"{name}.arch")
+    agree(ARCHITECTURES_DIR / f"{name}.arch")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", LARGE)
 def test_large_shipped_architectures_compute_alike(name: str) -> None:
-    agree(ARCHITECTURES / f"{name}.arch")
+    agree(ARCHITECTURES_DIR / f"{name}.arch")
 
 
 @pytest.mark.parametrize(("name", "params"), [("alexnet", {"groups": 1}), ("vgg11", {"bn": True}),
                                                ("inception_v3", {"aux": True}), ("kim2014", {"multichannel": True}),
                                                ("resnet_cifar", {"n": 5})])
 def test_variants_compute_alike(name: str, params: dict[str, object]) -> None:
-    agree(ARCHITECTURES / f"{name}.arch", **params)
+    agree(ARCHITECTURES_DIR / f"{name}.arch", **params)
 
 
 # ---- random specs ------------------------------------------------------------------------

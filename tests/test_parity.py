@@ -32,16 +32,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT
 from torch.utils.flop_counter import FlopCounterMode
 
 import archlang
 
-ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
-SPECS = sorted(ARCHITECTURES.glob("*.arch"))
 #: Every shipped file with its defaults, and the -D variants that add layers.
-CASES = [(spec, {}) for spec in SPECS] + [
-    (ARCHITECTURES / "inception_v3.arch", {"aux": True}),
-    (ARCHITECTURES / "kim2014.arch", {"multichannel": True}),
+CASES = [(spec, {}) for spec in ARCHITECTURES] + [
+    (ARCHITECTURES_DIR / "inception_v3.arch", {"aux": True}),
+    (ARCHITECTURES_DIR / "kim2014.arch", {"multichannel": True}),
 ]
 
 
@@ -90,7 +89,7 @@ def test_meta_build_matches(case: tuple[Path, dict[str, object]]) -> None:
 def test_side_output_inception_v3() -> None:
     """-D aux=true: forward returns (logits, aux_logits), torchvision's pair, and
     the parameters are torchvision's inception_v3 with aux_logits=True."""
-    network, model = build(ARCHITECTURES / "inception_v3.arch", {"aux": True}, device="meta")
+    network, model = build(ARCHITECTURES_DIR / "inception_v3.arch", {"aux": True}, device="meta")
     assert network.side_outputs == ((1000,),)
     assert sum(p.numel() for p in model.parameters()) == 27_161_264
     main, aux = model(torch.zeros(2, 3, 299, 299, device="meta"))
@@ -103,7 +102,7 @@ def test_lenet5_1998_as_published() -> None:
     from archlang.layers import LENET5_TABLE
 
     torch.manual_seed(0)
-    model = archlang.build(ARCHITECTURES / "lenet5_1998.arch")
+    model = archlang.build(ARCHITECTURES_DIR / "lenet5_1998.arch")
     c3, s2, output = model.partialconv2, model.subsample1, model.rbf4
     assert sum(p.numel() for p in c3.parameters()) == 1_516
     assert sum(p.numel() for p in s2.parameters()) == 12
@@ -135,7 +134,7 @@ def test_window_sums_in_one_and_two_dimensions(text: str) -> None:
 def test_kim2014_embeds_token_ids() -> None:
     """A LongTensor of 56 token ids gives 300@56 word vectors, channels first;
     the static channel of CNN-multichannel is frozen but still a parameter."""
-    model = archlang.build(ARCHITECTURES / "kim2014.arch", multichannel=True)
+    model = archlang.build(ARCHITECTURES_DIR / "kim2014.arch", multichannel=True)
     assert model.input_dtype == torch.long
     embeds = [m for m in model.modules() if isinstance(m, torch.nn.Embedding)]
     assert [e.weight.requires_grad for e in embeds] == [False, True]
@@ -148,7 +147,7 @@ def test_kim2014_embeds_token_ids() -> None:
 
 def test_parameters_and_bn_variant() -> None:
     """-D reaches the module: vgg16_bn has torchvision's vgg16_bn count."""
-    model = archlang.build(ARCHITECTURES / "vgg16.arch", device="meta", bn=True)
+    model = archlang.build(ARCHITECTURES_DIR / "vgg16.arch", device="meta", bn=True)
     assert sum(p.numel() for p in model.parameters()) == 138_365_992
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) == 13
 
@@ -156,7 +155,7 @@ def test_parameters_and_bn_variant() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["vgg16", "resnet18"])
 def test_torch_export(name: str) -> None:
-    spec = ARCHITECTURES / f"{name}.arch"
+    spec = ARCHITECTURES_DIR / f"{name}.arch"
     if not spec.exists():
         pytest.skip(f"{spec.name} is not shipped yet")
     network, model = build(spec, {})
@@ -181,7 +180,7 @@ def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
     dist.init_process_group("gloo", rank=rank, world_size=world)
     torch.set_num_threads(1)
     torch.manual_seed(rank)  # different initial weights: DDP must broadcast rank 0's
-    model = DistributedDataParallel(archlang.build(ARCHITECTURES / "mnist_tf.arch"))
+    model = DistributedDataParallel(archlang.build(ARCHITECTURES_DIR / "mnist_tf.arch"))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     for step in range(2):
         torch.manual_seed(100 * rank + step)  # each rank its own batch
@@ -203,7 +202,7 @@ def test_two_training_steps_under_ddp() -> None:
         mp.spawn(_ddp_worker, args=(2, _free_port(), out), nprocs=2, join=True)
         first, second = (torch.load(Path(out) / f"rank{r}.pt") for r in range(2))
     assert torch.equal(first, second)
-    fresh = torch.cat([p.flatten() for p in archlang.build(ARCHITECTURES / "mnist_tf.arch").parameters()])
+    fresh = torch.cat([p.flatten() for p in archlang.build(ARCHITECTURES_DIR / "mnist_tf.arch").parameters()])
     assert first.shape == fresh.shape
 
 
@@ -215,7 +214,7 @@ def test_xor_example_reproduces_the_seed() -> None:
     import subprocess
     import sys
 
-    example = ARCHITECTURES.parent / "examples" / "xor_vanishing.py"
+    example = ROOT / "examples" / "xor_vanishing.py"
     run = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=300, check=True)
     sigmoid, relu = (line.split() for line in run.stdout.splitlines())
     assert sigmoid == ["xor_sigmoid", "loss", "0.2500", "accuracy", "0.50"]

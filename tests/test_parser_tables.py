@@ -17,12 +17,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import ALL_SPECS, ARCHITECTURES_DIR, ROOT
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from archlang import _tables, syntax
-
-ROOT = Path(__file__).resolve().parent.parent
-SPECS = sorted([*ROOT.glob("architectures/*.arch"), *ROOT.glob("archlang/stdlib/*.arch")])
 
 #: Inputs that stop the parser, each in a different state.
 BAD = [
@@ -70,7 +68,7 @@ def test_the_shipped_tables_are_what_parse_uses():
     assert parser.source_path == "<deserialized>"  # loaded from _tables, not rebuilt
 
 
-@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.name)
 def test_every_shipped_spec_parses_alike(path: Path, fresh):
     text = path.read_text("utf-8")
     assert _outcome(syntax._parser(), text) == _outcome(fresh, text)
@@ -99,7 +97,7 @@ def test_a_check_opens_nothing_in_the_shared_temporary_folder(tmp_path: Path):
         "opened = []\n"
         "sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == 'open' else None)\n"
         "import archlang\n"
-        f"archlang.check({str(ROOT / 'architectures' / 'lenet5.arch')!r})\n"
+        f"archlang.check({str(ARCHITECTURES_DIR / 'lenet5.arch')!r})\n"
         "print('\\n'.join(p for p in opened if p.startswith(shared)))\n"
     )
     env = {**os.environ, "TMPDIR": str(shared)}

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT
 
 import archlang
 from archlang import notebook, render
 from archlang.cli import main
 from archlang.layers import fmt_shape
 
-ROOT = Path(__file__).resolve().parent.parent
-ARCHITECTURES = sorted((ROOT / "architectures").glob("*.arch"))
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(not __import__("shutil").which("dot"), reason="Graphviz's dot is not installed")
 
@@ -56,7 +55,7 @@ def picture(svg: str) -> Picture:
 
 
 def draw(name: str, **kwargs: object) -> Picture:
-    return picture(render.svg(archlang.check(ROOT / "architectures" / f"{name}.arch"), **kwargs))  # type: ignore[arg-type]
+    return picture(render.svg(archlang.check(ARCHITECTURES_DIR / f"{name}.arch"), **kwargs))  # type: ignore[arg-type]
 
 
 # ---- every file ------------------------------------------------------------------------------
@@ -150,7 +149,7 @@ def test_rankdir() -> None:
 
 
 def test_output_is_deterministic() -> None:
-    path = ROOT / "architectures" / "vgg19.arch"
+    path = ARCHITECTURES_DIR / "vgg19.arch"
     assert render.source(archlang.check(path)) == render.source(archlang.check(path))
     if __import__("shutil").which("dot"):
         assert render.svg(archlang.check(path)) == render.svg(archlang.check(path))
@@ -165,13 +164,13 @@ def no_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_dot_output_needs_no_graphviz_program(no_dot: None, tmp_path: Path) -> None:
-    out = render.write(archlang.check(ROOT / "architectures" / "vgg16.arch"), tmp_path / "vgg16.dot")
+    out = render.write(archlang.check(ARCHITECTURES_DIR / "vgg16.arch"), tmp_path / "vgg16.dot")
     assert out.read_text().startswith("digraph vgg16 {")
 
 
 @pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
 def test_image_output_without_graphviz_says_how_to_install_it(no_dot: None, tmp_path: Path, suffix: str) -> None:
-    network = archlang.check(ROOT / "architectures" / "lenet5.arch")
+    network = archlang.check(ARCHITECTURES_DIR / "lenet5.arch")
     with pytest.raises(render.RenderError) as error:
         render.write(network, tmp_path / f"lenet5.{suffix}")
     message = str(error.value)
@@ -182,7 +181,7 @@ def test_image_output_without_graphviz_says_how_to_install_it(no_dot: None, tmp_
 
 def test_cli_render_without_graphviz(no_dot: None, tmp_path: Path) -> None:
     runner = CliRunner()
-    spec = str(ROOT / "architectures" / "lenet5.arch")
+    spec = str(ARCHITECTURES_DIR / "lenet5.arch")
     dot = runner.invoke(main, ["render", spec, "-o", str(tmp_path / "l.dot")])
     assert dot.exit_code == 0, dot.output
     png = runner.invoke(main, ["render", spec, "-o", str(tmp_path / "l.png")])
@@ -194,7 +193,7 @@ def test_cli_render_without_graphviz(no_dot: None, tmp_path: Path) -> None:
 @pytest.mark.parametrize("suffix, magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_cli_render_formats(tmp_path: Path, suffix: str, magic: bytes) -> None:
     out = tmp_path / f"vgg16.{suffix}"
-    spec = str(ROOT / "architectures" / "vgg16.arch")
+    spec = str(ARCHITECTURES_DIR / "vgg16.arch")
     result = CliRunner().invoke(main, ["render", spec, "-o", str(out), "-D", "bn=true", "--rankdir", "LR"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(magic)
@@ -202,7 +201,7 @@ def test_cli_render_formats(tmp_path: Path, suffix: str, magic: bytes) -> None:
 
 def test_cli_render_usage_and_spec_errors(tmp_path: Path) -> None:
     runner = CliRunner()
-    spec = str(ROOT / "architectures" / "vgg16.arch")
+    spec = str(ARCHITECTURES_DIR / "vgg16.arch")
     assert runner.invoke(main, ["render", spec, "-o", str(tmp_path / "v.jpg")]).exit_code == 2
     assert runner.invoke(main, ["render", spec]).exit_code == 2
     bad = tmp_path / "bad.arch"
@@ -214,7 +213,7 @@ def test_cli_render_usage_and_spec_errors(tmp_path: Path) -> None:
 
 @needs_dot
 def test_jupyter_repr_is_the_diagram() -> None:
-    svg = notebook.svg(archlang.check(ROOT / "architectures" / "lenet5.arch"))
+    svg = notebook.svg(archlang.check(ARCHITECTURES_DIR / "lenet5.arch"))
     assert svg is not None and ET.fromstring(svg).tag == f"{SVG}svg"
 
 

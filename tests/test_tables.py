@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ARCHITECTURES_DIR, GOLDEN_DIR
 
 import archlang
 from archlang import tables
 from archlang.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden"
 VGG = ["vgg11", "vgg11_lrn", "vgg13", "vgg16c", "vgg16", "vgg19"]  # the paper's A, A-LRN, B, C, D, E
-VGG_PATHS = [str(ROOT / "architectures" / f"{name}.arch") for name in VGG]
+VGG_PATHS = [str(ARCHITECTURES_DIR / f"{name}.arch") for name in VGG]
 
 
 def vgg() -> list[archlang.CheckedNetwork]:
@@ -30,7 +29,7 @@ def vgg() -> list[archlang.CheckedNetwork]:
 
 
 def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
+    path = GOLDEN_DIR / name
     if os.environ.get("ARCHLANG_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(exist_ok=True)
         path.write_text(text)
@@ -47,7 +46,7 @@ def test_vgg_table1_golden(fmt: str, golden: str) -> None:
 def test_cli_table_prints_the_golden(fmt: str, golden: str) -> None:
     result = CliRunner().invoke(main, ["table", *VGG_PATHS, "--format", fmt])
     assert result.exit_code == 0, result.output
-    assert result.output == (GOLDEN / golden).read_text()
+    assert result.output == (GOLDEN_DIR / golden).read_text()
 
 
 def test_parameter_row_is_table_2() -> None:
@@ -68,7 +67,7 @@ def test_layout_follows_table_1() -> None:
 
 
 def test_activations_are_shown_when_they_cannot_be_summed_up() -> None:
-    nets = [archlang.check(ROOT / "architectures" / f"{n}.arch") for n in ("xor_relu", "xor_sigmoid")]
+    nets = [archlang.check(ARCHITECTURES_DIR / f"{n}.arch") for n in ("xor_relu", "xor_sigmoid")]
     text = tables.compare(nets)
     assert "FC-5 + relu" in text and "FC-5 + sigmoid" in text
     assert "after every weight layer" not in text
@@ -100,7 +99,7 @@ def test_latex_escapes() -> None:
 
 
 def test_check_format_md_lists_every_layer_and_the_total() -> None:
-    path = str(ROOT / "architectures" / "lenet5.arch")
+    path = str(ARCHITECTURES_DIR / "lenet5.arch")
     result = CliRunner().invoke(main, ["check", path, "--format", "md"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -111,7 +110,7 @@ def test_check_format_md_lists_every_layer_and_the_total() -> None:
 
 
 def test_check_format_latex() -> None:
-    path = str(ROOT / "architectures" / "vgg16.arch")
+    path = str(ARCHITECTURES_DIR / "vgg16.arch")
     result = CliRunner().invoke(main, ["check", path, "--format", "latex"])
     assert result.exit_code == 0, result.output
     assert "\\begin{tabular}{lllrrrlr}" in result.output

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ARCHITECTURES, ROOT
 
 import archlang
 from archlang import volumes
 from archlang.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-ARCHITECTURES = sorted((ROOT / "architectures").glob("*.arch"))
 FIVE = ["lenet5_1998", "alexnet", "vgg16", "resnet18", "googlenet"]
 SVG = "{http://www.w3.org/2000/svg}"
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
