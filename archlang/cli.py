@@ -221,6 +221,39 @@ def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any], limi
     click.echo(compare(networks, fmt), nl=False)
 
 
+@main.command("zoo")
+@click.argument("names", nargs=-1)
+@click.option("--family", help="Only the networks of this family (a file of archlang/zoo/, e.g. resnet).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True,
+              help="An aligned table, or Markdown (the README's zoo table).")
+def zoo_command(names: tuple[str, ...], family: str | None, fmt: str) -> None:
+    """List the networks of the zoo: name, family, parameters, MACs, input
+    size and what each is. Any name checks, renders and builds like a file:
+
+    \b
+    archc zoo --family efficientnet
+    archc check efficientnet_b3
+    archc build mobilenet_v3_small -o mobilenet_v3_small.py
+    """
+    from . import zoo
+    from .units import fmt_shape, short_count
+
+    models = [m for m in zoo.models().values() if (not family or m.family == family) and (not names or m.name in names)]
+    rows = [("name", "family", "params", "MACs", "input", "what it is")]
+    for model in models:
+        network = check(model.name)
+        rows.append((model.name, model.family, short_count(network.params, "M"), short_count(network.macs, "M"),
+                     fmt_shape(network.input), model.about))
+    if fmt == "md":
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|" + "---|" * len(rows[0]))
+        click.echo("\n".join(lines))
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 

@@ -39,6 +39,7 @@ CODES: dict[str, str] = {
     "E213": "block calls itself",
     "E214": "import cycle",
     "E215": "missing import",
+    "E216": "unknown network name",
     "E301": "missing input",
     "E302": "output size 0 or less",
     "E303": "groups do not divide channels",

@@ -270,6 +270,17 @@ class Let(_Node):
 
 
 @dataclass(frozen=True)
+class Variant(_Node):
+    """`variant resnet18(depth = 18)`: a named network of the family the file
+    declares, given by values of its parameters (a name of the zoo)."""
+
+    name: str
+    options: tuple[Option, ...]
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    fields: ClassVar[tuple[str, ...]] = ("options",)
+
+
+@dataclass(frozen=True)
 class Import(_Node):
     """`import "path.arch"` (relative to the importing file) or `import resnet`
     (a module of the standard library); `library` tells which."""
@@ -286,7 +297,7 @@ class Module(_Node):
     """One parsed file: its declarations in source order and the body, which is
     every top-level line of layers joined into one sequence."""
 
-    fields: ClassVar[tuple[str, ...]] = ("networks", "inputs", "defaults", "defs", "lets", "imports", "body")
+    fields: ClassVar[tuple[str, ...]] = ("networks", "inputs", "defaults", "defs", "lets", "variants", "imports", "body")
 
     source: Source = field(compare=False, repr=False)
     networks: tuple[NetworkDecl, ...] = ()
@@ -294,5 +305,6 @@ class Module(_Node):
     defaults: tuple[Default, ...] = ()
     defs: tuple[Def, ...] = ()
     lets: tuple[Let, ...] = ()
+    variants: tuple[Variant, ...] = ()
     imports: tuple[Import, ...] = ()
     body: Seq = Seq(())

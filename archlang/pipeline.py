@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import ir, syntax
+from . import ir, syntax, zoo
 from .checker import CheckedNetwork, check_module
 from .diagnostics import ArchError, Collector, Diagnostic, sort_key
 from .limits import Limits, as_limits
@@ -135,17 +135,48 @@ def analyze_source(source: Source, params: Mapping[str, Any], limits: Limits) ->
     return analysis
 
 
+def _zoo_model(path_or_text: str | Path) -> zoo.Model | None:
+    """The model of the zoo a one-word argument names (no file of that name
+    exists); `ArchError` (E216, with a suggestion) for a word that names none."""
+    text = str(path_or_text)
+    if not zoo.looks_like_a_name(text) or _exists(text):
+        return None
+    model = zoo.find(text)
+    if model is None:
+        from .checker.evaluate import suggest
+
+        hint = suggest(text, zoo.models()) or "archc zoo lists the names; a spec file is named with its path"
+        message = f"'{text}' is not a file, and the zoo has no network of that name"
+        raise ArchError([Diagnostic("error", "E216", message, None, Source("<zoo>", ""), hint)])
+    return model
+
+
+def _target(path_or_text: str | Path, params: Mapping[str, Any], limits: Limits
+            ) -> tuple[Source, dict[str, Any], str | None]:
+    """The source to check, the parameter values, and the name to give the
+    network: a zoo name reads its family file with the model's values (which
+    `params` override) and names the network after the model."""
+    model = _zoo_model(path_or_text)
+    if model is None:
+        return load(path_or_text, limits.max_bytes), dict(params), None
+    source = load(model.path, limits.max_bytes)
+    return Source(model.source_name, source.text, source.path), {**model.params, **params}, model.name
+
+
 def analyze(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None = None,
             **params: Any) -> Analysis:
-    """Everything that can be checked of a spec (a path or its text), with
-    every diagnostic; never raises for any spec. Parameters override the
-    network's defaults; `limits` bounds the work (see `Limits`)."""
+    """Everything that can be checked of a spec (a path, its text, or a name
+    of the zoo), with every diagnostic; never raises for any spec. Parameters
+    override the network's defaults; `limits` bounds the work (see `Limits`)."""
     bounds = as_limits(limits)
     try:
-        source = load(path_or_text, bounds.max_bytes)
+        source, values, name = _target(path_or_text, params, bounds)
     except ArchError as error:
         return Analysis(None, diagnostics=list(error.diagnostics))
-    return analyze_source(source, params, bounds)
+    analysis = analyze_source(source, values, bounds)
+    if name is not None and analysis.network is not None:
+        analysis.network.name = name
+    return analysis
 
 
 def check_source(source: Source, params: Mapping[str, Any], limits: Limits) -> CheckedNetwork:
@@ -158,7 +189,8 @@ def check_source(source: Source, params: Mapping[str, Any], limits: Limits) -> C
 
 def check(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None = None,
           **params: Any) -> CheckedNetwork:
-    """Check a spec (a path or its text), with parameters overriding the
+    """Check a spec (a path, its text, or a name of the zoo such as
+    "resnet50"), with parameters overriding the
     network's defaults. Returns the checked network (warnings in its
     `diagnostics`); raises `ArchError` with every diagnostic if any is an error.
 
@@ -168,4 +200,8 @@ def check(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None
     bytes (E100), brackets nested more than `max_depth` deep (E109), imports
     nested more than `max_import_depth` files deep (E215)."""
     bounds = as_limits(limits)
-    return check_source(load(path_or_text, bounds.max_bytes), params, bounds)
+    source, values, name = _target(path_or_text, params, bounds)
+    network = check_source(source, values, bounds)
+    if name is not None:
+        network.name = name
+    return network

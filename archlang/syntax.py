@@ -290,6 +290,10 @@ class _ToIR(Transformer):
     def by_dim(self, meta, children):
         return ("x", children[0])
 
+    def variant_stmt(self, meta, children):
+        name, *options = children
+        return ir.Variant(str(name), tuple(o for o in options if o is not None), _span(meta))
+
     def let_stmt(self, meta, children):
         name, *rest = children
         params = rest[0] if len(rest) == 2 else None
@@ -338,6 +342,7 @@ def _module(source: Source, statements: list[object]) -> ir.Module:
         defaults=tuple(by_kind.get(ir.Default, ())),  # type: ignore[arg-type]
         defs=tuple(by_kind.get(ir.Def, ())),  # type: ignore[arg-type]
         lets=tuple(by_kind.get(ir.Let, ())),  # type: ignore[arg-type]
+        variants=tuple(by_kind.get(ir.Variant, ())),  # type: ignore[arg-type]
         imports=tuple(by_kind.get(ir.Import, ())),  # type: ignore[arg-type]
         body=ir.Seq(tuple(items), span=span),
     )

@@ -31,6 +31,7 @@ class Entry:
     fix: str
     params: dict[str, object] = field(default_factory=dict)
     build: bool = False  # an `archc build` error: the example is checked, then compiled
+    name: str | None = None  # a name checked instead of a file (the zoo's names)
 
 
 IN = "input 3@32x32\n"
@@ -71,6 +72,8 @@ ENTRIES = [
     Entry("E215", {"example.arch": 'import "blocks.arch"\n' + IN + "pair(64)\n"},
           "Import a file that exists (the path is relative to the importing file) or a module of the "
           "standard library by name (`import resnet`)."),
+    Entry("E216", None, "Name a network of the zoo (`archc zoo` lists them), or give a spec file's path.",
+          name="resnet5O"),
     Entry("E301", {"example.arch": "network n\nconv3-64\n"}, "Declare the input: `input 3@224x224`."),
     Entry("E302", {"example.arch": "input 3@4x4\nconv5-8 p=0\n"}, "Pad the input, or use a smaller kernel or stride."),
     Entry("E303", {"example.arch": IN + "conv3-8 g=2\n"}, "Make the groups divide both channel counts."),
@@ -101,7 +104,9 @@ ENTRIES = [
 
 def run(entry: Entry, folder: Path) -> list[archlang.Diagnostic]:
     """The diagnostics of an entry's example (written into `folder`)."""
-    if entry.files is None:
+    if entry.name is not None:
+        target: Path | str = entry.name
+    elif entry.files is None:
         target = folder / "missing.arch"
     else:
         for name, text in entry.files.items():
@@ -132,7 +137,7 @@ def printed(entry: Entry) -> str:
 def section(entry: Entry) -> str:
     lines = [f"## {entry.code}: {CODES[entry.code]}", ""]
     if entry.files is None:
-        lines += ["```sh", "archc check missing.arch", "```", ""]
+        lines += ["```sh", f"archc check {entry.name or 'missing.arch'}", "```", ""]
     for name, text in (entry.files or {}).items():
         shown = text.replace(NUL, NUL_SHOWN)
         note = f" ({NUL_SHOWN} is a NUL byte)" if NUL in text else ""

@@ -19,7 +19,7 @@ from ..scope import Scope, build_scope
 from .budget import within_budget
 from .checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Optional, Repeated, Row
 from .context import Context, Run
-from .declarations import declared_input, network_input, network_name, parameters
+from .declarations import declared_input, network_input, network_name, parameters, variants
 from .resolve import file_defaults
 from .rows import rows, side_outputs
 from .values import file_env
@@ -39,6 +39,7 @@ def check_module(module: ir.Module, params: Mapping[str, Any], limits: Limits = 
     top = Context(run, {}, root_module_scope)
     name = network_name(top, module)
     env = parameters(top, module, name, params)
+    variants(top, module, name)
     scope, imported = build_scope(module, limits)
     run.root, run.network_env = scope, env
     run.extend(imported)

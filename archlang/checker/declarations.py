@@ -74,6 +74,30 @@ def _kind_of(value: Any) -> str:
     return "symbolic"
 
 
+def variants(ctx: Context, module: ir.Module, name: str) -> None:
+    """Each `variant` names parameters of the network, with values of their kind (as -D would)."""
+    decl = module.networks[0] if module.networks else None
+    defaults = {p.name: value_of(Context(ctx.run, {}, ctx.scope), p.default) if p.default is not None else None
+                for p in (decl.params if decl else ())}
+    seen: dict[str, ir.Variant] = {}
+    for variant in module.variants:
+        if variant.name in seen:
+            ctx.error("E204", f"variant '{variant.name}' is declared twice", variant.span,
+                      f"first at line {seen[variant.name].span.line}")
+        seen[variant.name] = variant
+        for option in variant.options:
+            if option.key not in defaults:
+                hint = suggest(option.key, defaults) or f"the parameters are: {', '.join(defaults) or 'none'}"
+                ctx.error("E205", f"variant {variant.name}: network '{name}' has no parameter '{option.key}'",
+                          option.span, hint)
+                continue
+            value = value_of(Context(ctx.run, {}, ctx.scope), option.value, symbols=True)
+            default = defaults[option.key]
+            if value is not None and default is not None and _kind_of(value) != _kind_of(default):
+                ctx.error("E206", f"variant {variant.name}: '{option.key}' takes {_kind_of(default)} values "
+                          f"(its default is {describe(default)}), not {describe(value)}", option.span)
+
+
 def declared_input(ctx: Context, module: ir.Module) -> Shape | None:
     """The input as declared (its sizes' values), whether or not they are valid."""
     inputs = module.inputs

@@ -3,4 +3,15 @@
 Every `variant` of every family: (name, family, parameter values, what it is).
 """
 
-VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = ()
+VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
+    ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
+    ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
+    ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),
+    ('resnet101', 'resnet', (('depth', 101),), 'ResNet-101'),
+    ('resnet152', 'resnet', (('depth', 152),), 'ResNet-152'),
+    ('resnext50_32x4d', 'resnet', (('depth', 50), ('groups', 32), ('width', 4)), 'ResNeXt-50, 32 groups of 4'),
+    ('resnext101_32x8d', 'resnet', (('depth', 101), ('groups', 32), ('width', 8)), 'ResNeXt-101, 32 groups of 8'),
+    ('resnext101_64x4d', 'resnet', (('depth', 101), ('groups', 64), ('width', 4)), 'ResNeXt-101, 64 groups of 4'),
+    ('wide_resnet50_2', 'resnet', (('depth', 50), ('width', 128)), 'Wide ResNet-50-2: bottlenecks twice as wide'),
+    ('wide_resnet101_2', 'resnet', (('depth', 101), ('width', 128)), 'Wide ResNet-101-2'),
+)
