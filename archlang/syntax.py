@@ -1,12 +1,13 @@
-"""Syntax: source text to IR. The only module that imports lark.
+"""Syntax: source text to IR. The only module that imports lark, and only to make tables.
 
-The grammar lives in `grammars/archlang.lark` and ships inside the package. We
-parse with Lark's LALR parser (its tables generated into `_tables.py` and
-shipped, so `archc check` starts fast and reads no cache), fold line breaks that merely continue a line in a small post-lexer, and
-turn the tree into `ir` dataclasses with a Transformer that reads positions
-from `meta`. Parse errors become located diagnostics with names for the common
-mistakes (an unclosed bracket, a missing repeat count); Lark types never leave
-this module.
+The grammar lives in `grammars/archlang.lark` and ships inside the package.
+Lark builds its LALR(1) tables and its contextual lexer once, when
+`scripts/generate_parser.py` writes them into `_tables.py`; `lalr.py` runs
+them, so a check imports no Lark and reads no cache. A small post-lexer folds
+line breaks that merely continue a line, and a builder turns each reduction
+into `ir` dataclasses with its span. Parse errors become located diagnostics
+with names for the common mistakes (an unclosed bracket, a missing repeat
+count), and the parse recovers after each, so every mistake is reported.
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ import dataclasses
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
-
-from . import ir
+from . import ir, lalr
 from .diagnostics import ArchError, Collector, Diagnostic
+from .lalr import Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from .limits import DEFAULT, MAX_DIGITS
 from .source import Source, Span
 
@@ -37,27 +36,30 @@ _BRACKETS_AND_SKIPS = re.compile(r'[()\[\]{}#"]')
 _NOT_TEXT = re.compile("[\x00\ufffd\ud800-\udfff]")
 
 
+def fold_line_break(previous: str, token: Token) -> bool:
+    """The post-lexer: drop a line break that only continues a line (after
+    `,`, `->`, an opening bracket...) or follows another. `previous` is the
+    last token kept ("\n" for a line break). It never looks ahead: the
+    contextual lexer lexes each token in the parser state the previous one left."""
+    return token.type == "_NL" and (previous == "\n" or previous in OPEN_LINE)
+
+
 class _FoldLineBreaks:
-    """Post-lexer: drop line breaks that only continue a line and fold runs of
-    them into one. It never looks ahead: the contextual lexer lexes each token
-    in the parser state the previous one left."""
+    """The same post-lexer in Lark's form, for the Lark parser the tables are made from."""
 
     always_accept = ("_NL",)
 
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+    def process(self, stream: Any) -> Any:
         previous = "\n"
         for token in stream:
-            is_break = token.type == "_NL"
-            if is_break and (previous == "\n" or previous in OPEN_LINE):
+            if fold_line_break(previous, token):
                 continue
-            previous = "\n" if is_break else token.value
+            previous = "\n" if token.type == "_NL" else token.value
             yield token
 
 
-#: The options the parser is built with; the generated tables record them too.
+#: The options the Lark parser is built with; the tables are theirs.
 _OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": False}
-#: Options that hold objects rather than data: given again when the tables are loaded.
-_LIVE_OPTIONS = ("postlex", "tree_class")
 
 
 def grammar_text() -> str:
@@ -75,44 +77,88 @@ def grammar_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _build_parser(grammar: str) -> Lark:
+def build_lark(grammar: str) -> Any:
+    """Lark's own parser for the grammar (scripts and tests only: a check never builds it)."""
+    from lark import Lark
+
     return Lark(grammar, postlex=_FoldLineBreaks(), **_OPTIONS)
 
 
-def tables_source(grammar: str) -> str:
-    """The text of `archlang/_tables.py`: the LALR tables Lark builds from the
-    grammar, as Python literals, with the grammar's digest. It is written by
-    `python scripts/generate_parser.py` and shipped in the package, so no run
-    builds the tables (0.2 s) or reads a cache from a shared folder."""
-    from lark.grammar import Rule
-    from lark.lexer import TerminalDef
+def _lexer_tables(lexer: Any) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    """One of Lark's lexers as data: its terminals in the order it tries them,
+    and its keyword rules (a NAME that is exactly `input` is the keyword)."""
+    from lark.lexer import UnlessCallback
 
-    data, memo = _build_parser(grammar).memo_serialize([TerminalDef, Rule])
-    data["options"] = {k: v for k, v in data["options"].items() if k not in _LIVE_OPTIONS}
-    return (
-        '"""Generated by scripts/generate_parser.py from grammars/archlang.lark: do not edit.\n\n'
-        "The LALR(1) tables of archlang's grammar as Lark serialises them, loaded by\n"
-        'syntax.py. tests/test_parser_tables.py checks that they match the grammar."""\n\n'
-        f"GRAMMAR_SHA256 = {grammar_digest(grammar)!r}\n"
-        f"DATA = {data!r}\n"
-        f"MEMO = {memo!r}\n"
-    )
+    scanner = lexer.scanner
+    keywords = {name: {t.pattern.value: t.name for t in callback.scanner.terminals}
+                for name, callback in lexer.callback.items() if isinstance(callback, UnlessCallback)}
+    return tuple(t.name for t in scanner.terminals), keywords
+
+
+def tables_source(grammar: str) -> str:
+    """The text of `archlang/_tables.py`: the parse table, the rules and the
+    contextual lexer Lark builds from the grammar, as Python literals, with
+    the grammar's digest. It is written by `python scripts/generate_parser.py`
+    and shipped in the package, so no run builds tables (0.2 s) or imports Lark."""
+    lark = build_lark(grammar)
+    table = lark.parser.parser._parse_table
+    contextual = lark.parser.lexer.lexer
+    rules = list(lark.rules)
+    index = {id(rule): i for i, rule in enumerate(rules)}
+    lexers: list[tuple[tuple[str, ...], dict[str, dict[str, str]]]] = []
+    state_lexer: dict[int, int] = {}
+    for state in sorted(table.states):
+        entry = _lexer_tables(contextual.lexers[state])
+        if entry not in lexers:
+            lexers.append(entry)
+        state_lexer[state] = lexers.index(entry)
+    lexers.append(_lexer_tables(contextual.root_lexer))
+    states = {state: {symbol: (0, arg) if action.name == "Shift" else (1, index[id(arg)])
+                      for symbol, (action, arg) in sorted(actions.items())}
+              for state, actions in sorted(table.states.items())}
+    return "".join([
+        '"""Generated by scripts/generate_parser.py from grammars/archlang.lark: do not edit.\n\n',
+        "The LALR(1) tables and contextual lexer Lark builds for archlang's grammar, run\n",
+        'by lalr.py. tests/test_parser_tables.py checks that they parse as Lark does."""\n\n',
+        f"GRAMMAR_SHA256 = {grammar_digest(grammar)!r}\n",
+        f"TERMINALS = {dict(sorted((t.name, t.pattern.to_regexp()) for t in lark.terminals))!r}\n",
+        f"IGNORE = {tuple(sorted(lark.lexer_conf.ignore))!r}\n",
+        f"ALWAYS_ACCEPT = {_FoldLineBreaks.always_accept!r}\n",
+        f"LEXERS = {lexers!r}\n",
+        f"ROOT_LEXER = {len(lexers) - 1!r}\n",
+        f"STATE_LEXER = {state_lexer!r}\n",
+        f"STATES = {states!r}\n",
+        f"RULES = {[_rule(rule) for rule in rules]!r}\n",
+        f"START = {table.start_states['start']!r}\n",
+        f"END = {table.end_states['start']!r}\n",
+    ])
+
+
+def _rule(rule: Any) -> tuple[str, str, int, tuple[tuple[int, bool], ...], bool, bool]:
+    """A rule as lalr.Rule takes it: what Lark's tree builder would do with its children."""
+    options = rule.options
+    keep = tuple((i, not sym.is_term and sym.name.startswith("_")) for i, sym in enumerate(rule.expansion)
+                 if options.keep_all_tokens or not (sym.is_term and sym.filter_out))
+    name = rule.alias or options.template_source or rule.origin.name
+    return (str(rule.origin.name), str(name), len(rule.expansion), keep, rule.origin.name.startswith("_"),
+            bool(options.expand1 and not rule.alias))
 
 
 @functools.lru_cache(maxsize=1)
-def _parser() -> Lark:
-    """The parser, from the generated tables when they match the grammar. No
-    cache file is read or written: a pickle in a folder another user can write
-    to would run their code (Lark's `cache=True` kept one in /tmp)."""
-    grammar = grammar_text()
+def _parser() -> lalr.Parser:
+    """The parser, from the generated tables. No cache file is read or
+    written: a pickle in a folder another user can write to would run their
+    code (Lark's `cache=True` kept one in /tmp)."""
     from . import _tables
 
-    if _tables.GRAMMAR_SHA256 != grammar_digest(grammar):
-        # The grammar was edited and the tables not regenerated: build them here.
-        return _build_parser(grammar)
-    parser = Lark.__new__(Lark)
-    parser._load({"data": _tables.DATA, "memo": _tables.MEMO}, postlex=_FoldLineBreaks())
-    return parser
+    if _tables.GRAMMAR_SHA256 != grammar_digest(grammar_text()):
+        raise RuntimeError("grammars/archlang.lark changed: run python scripts/generate_parser.py")
+    return lalr.Parser(_tables)
+
+
+def parse_text(text: str, builder: Any) -> Any:
+    """The start rule's value for `text` (UnexpectedInput on a syntax error)."""
+    return _parser().parse(text, builder, fold_line_break)
 
 
 def _span(meta: object) -> Span:
@@ -125,19 +171,16 @@ def _token_span(token: Token) -> Span:
                 token.start_pos or 0, token.end_pos or 0)
 
 
-@v_args(meta=True)
-class _ToIR(Transformer):
-    """Lark tree -> ir nodes. One method per grammar rule. Problems found
-    here (a number too long) go to `out`."""
+class _ToIR:
+    """Reductions -> ir nodes: one method per grammar rule, called with the
+    rule's span (`meta`) and its children. Problems found here (a number too
+    long) go to `out`."""
 
     def __init__(self, out: Collector):
-        super().__init__()
         self.out = out
-        # v_args wraps a rule method anew at every lookup (functools.update_wrapper
-        # each time, a tenth of parsing a long spec): bind each one once.
-        for name, member in vars(type(self)).items():
-            if not name.startswith("_") and callable(member):
-                setattr(self, name, getattr(self, name))
+
+    def __default__(self, name: str, children: list[Any], meta: Any) -> Any:
+        return children  # the start rule: the file's statements
 
     def _whole(self, digits: str, span: Span) -> int:
         if len(digits) > MAX_DIGITS:
@@ -486,10 +529,11 @@ def parse_recovering(source: Source, max_depth: int = MAX_DEPTH) -> tuple[ir.Mod
     text = _balanced(source, out, max_depth)
     if text is None:
         return None, out.items
-    tree = None
+    statements = None
     for _ in range(MAX_SYNTAX_ERRORS):
+        attempt = Collector(source)  # what the builder finds in a parse that then fails is not reported
         try:
-            tree = _parser().parse(text)
+            statements = parse_text(text, _ToIR(attempt))
             break
         except UnexpectedInput as error:
             _report_parse_error(source, error, out, text)
@@ -497,14 +541,9 @@ def parse_recovering(source: Source, max_depth: int = MAX_DEPTH) -> tuple[ir.Mod
             if blanked == text:
                 return None, out.items
             text = blanked
-    if tree is None:
+    if statements is None:
         return None, out.items
-    try:
-        statements = _ToIR(out).transform(tree).children
-    except VisitError as error:
-        # Lark wraps what a rule method raises (a RecursionError on a chain of
-        # thousands of operators): pass on the error itself.
-        raise error.orig_exc from None
+    out.items += attempt.items
     return _module(source, statements), out.items
 
 

@@ -1,4 +1,4 @@
-"""The shipped parser tables: they match the grammar, and nothing else is loaded.
+"""The shipped parser tables: they match the grammar, parse as Lark does, and nothing else is loaded.
 
 archlang/_tables.py holds the LALR tables Lark builds from grammars/archlang.lark
 (scripts/generate_parser.py writes it). These tests check that it was made from
@@ -9,6 +9,7 @@ folder: Lark's own cache kept a pickle there, which any local user could plant.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,9 +19,16 @@ from pathlib import Path
 
 import pytest
 from conftest import ALL_SPECS, ARCHITECTURES_DIR, ROOT
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lark import Token as LarkToken
+from lark import Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+from test_fuzz import mutants, specs
 
-from archlang import _tables, syntax
+from archlang import _tables, lalr, syntax
+from archlang.diagnostics import Collector
+from archlang.source import Source
 
 #: Inputs that stop the parser, each in a different state.
 BAD = [
@@ -38,20 +46,54 @@ BAD = [
 ]
 
 
-def _outcome(parser, text: str) -> object:
+def _dump(value: object) -> object:
+    """A parse result with every span, for comparing two parsers (IR equality ignores spans)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, *(( f.name, _dump(getattr(value, f.name))) for f in dataclasses.fields(value)
+                                         if f.name != "source"))
+    if isinstance(value, (list, tuple)):
+        return tuple(_dump(v) for v in value)
+    if isinstance(value, str):
+        return (getattr(value, "type", None), str(value))
+    return value
+
+
+def ours(text: str) -> object:
+    """The shipped tables' parse (lalr.py): the statements, or what stopped it."""
     try:
-        return parser.parse(text)
+        return _dump(syntax.parse_text(text, syntax._ToIR(Collector(Source("t", text)))))
+    except lalr.UnexpectedToken as error:
+        return ("token", error.token.type, str(error.token), error.line, error.column, sorted(error.expected))
+    except lalr.UnexpectedCharacters as error:
+        return ("character", error.pos_in_stream, error.line, error.column, sorted(error.allowed))
+
+
+def _build(node: object, builder: object) -> object:
+    """Lark's tree through the same builder, bottom up, as a transformer with meta."""
+    if isinstance(node, LarkToken):  # as the builder meets tokens from lalr.py
+        return lalr.Token(node.type, str(node), node.start_pos, node.line, node.column, node.end_pos,
+                          node.end_line, node.end_column)
+    if not isinstance(node, Tree):
+        return node
+    children = [_build(child, builder) for child in node.children]
+    method = getattr(builder, node.data, None)
+    return method(node.meta, children) if method else children
+
+
+def theirs(parser: object, text: str) -> object:
+    """Lark's own parse of the same text, built the same way."""
+    try:
+        tree = parser.parse(text)  # type: ignore[attr-defined]
     except UnexpectedToken as error:
-        return ("token", error.token.type, error.token.value, error.line, error.column, sorted(error.expected))
+        return ("token", error.token.type, str(error.token), error.line, error.column, sorted(error.expected))
     except UnexpectedCharacters as error:
-        return ("character", error.line, error.column, sorted(error.allowed or ()))
-    except UnexpectedInput as error:  # pragma: no cover - the two above are all LALR raises
-        return ("input", type(error).__name__, error.line, error.column)
+        return ("character", error.pos_in_stream, error.line, error.column, sorted(error.allowed or ()))
+    return _dump(_build(tree, syntax._ToIR(Collector(Source("t", text)))))
 
 
 @pytest.fixture(scope="module")
-def fresh():
-    return syntax._build_parser(syntax.grammar_text())
+def lark_parser():
+    return syntax.build_lark(syntax.grammar_text())
 
 
 def test_tables_were_made_from_this_grammar():
@@ -62,23 +104,36 @@ def test_tables_were_made_from_this_grammar():
     assert result.returncode == 0, result.stdout
 
 
-def test_the_shipped_tables_are_what_parse_uses():
-    syntax._parser.cache_clear()
-    parser = syntax._parser()
-    assert parser.source_path == "<deserialized>"  # loaded from _tables, not rebuilt
+def test_a_check_imports_no_lark():
+    probe = "import sys, archlang; archlang.check('architectures/lenet5.arch'); print('lark' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.stdout.strip() == "False", result.stderr
 
 
-@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.name)
-def test_every_shipped_spec_parses_alike(path: Path, fresh):
+SHIPPED = [*ALL_SPECS, *sorted((ROOT / "archlang" / "zoo").glob("*.arch"))]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_spec_parses_as_lark_parses_it(path: Path, lark_parser):
     text = path.read_text("utf-8")
-    assert _outcome(syntax._parser(), text) == _outcome(fresh, text)
+    assert ours(text) == theirs(lark_parser, text)
 
 
 @pytest.mark.parametrize("text", BAD)
-def test_every_error_is_reported_alike(text: str, fresh):
-    expected = _outcome(fresh, text)
-    assert isinstance(expected, tuple), "each of these inputs must fail to parse"
-    assert _outcome(syntax._parser(), text) == expected
+def test_every_error_is_reported_as_lark_reports_it(text: str, lark_parser):
+    expected = theirs(lark_parser, text)
+    assert isinstance(expected, tuple) and expected[0] in ("token", "character"), "each of these must fail"
+    assert ours(text) == expected
+
+
+@settings(max_examples=int(os.environ.get("ARCHLANG_PARSER_EXAMPLES", "400")), deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.one_of(specs(), mutants()))
+def test_random_text_parses_as_lark_parses_it(lark_parser, text: str):
+    """The fuzz tests' inputs, through both parsers: the same statements, spans and errors."""
+    if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+        return  # refused before parsing (E107)
+    assert ours(text) == theirs(lark_parser, text)
 
 
 def test_a_check_opens_nothing_in_the_shared_temporary_folder(tmp_path: Path):
