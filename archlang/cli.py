@@ -5,6 +5,7 @@ Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage.
 
 from __future__ import annotations
 
+import errno
 import functools
 import re
 import sys
@@ -17,7 +18,7 @@ import click
 from ._version import __version__
 from .checker.evaluate import parse_value
 from .diagnostics import ArchError, Diagnostic
-from .limits import DEFAULT, Limits
+from .limits import CEILING, DEFAULT, Limits
 from .pipeline import analyze, check
 from .report import table
 from .serialize import analysis_json
@@ -45,7 +46,8 @@ def limit_options(command: Callable[..., None]) -> Callable[..., None]:
         command(limits=DEFAULT.updated({field: kwargs.pop(field) for _, field, _ in LIMITS}), **kwargs)
 
     for flag, field, text in reversed(LIMITS):
-        run = click.option(flag, field, type=click.IntRange(min=1), default=getattr(DEFAULT, field),
+        run = click.option(flag, field, type=click.IntRange(min=1, max=getattr(CEILING, field)),
+                           default=getattr(DEFAULT, field),
                            show_default=True, help=text)(run)
     return run
 
@@ -176,6 +178,7 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
         return
     from . import render  # graphviz is imported only to draw
 
+    _not_the_input(file, out)
     suffix = Path(out).suffix.lstrip(".").lower()
     if suffix not in render.FORMATS:
         raise click.BadParameter(f"'{out}' must end in {', '.join('.' + f for f in render.FORMATS)}",
@@ -264,7 +267,10 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
     match = re.fullmatch(r"(\d+(?:\.\d*)?)\s*([kmgt]?)(?:i?b)?", value.strip().lower())
     if not match or float(match[1]) * _UNITS[match[2]] < 1:
         raise click.BadParameter(f"'{value}' is not a size such as 16GiB or 512MiB", ctx, param)
-    return int(float(match[1]) * _UNITS[match[2]])
+    size = int(float(match[1]) * _UNITS[match[2]])
+    if size > CEILING.max_memory:
+        raise click.BadParameter(f"'{value}' is more than the most it may be, {CEILING.max_memory:,} bytes", ctx, param)
+    return size
 
 
 @main.command("build")
@@ -289,8 +295,7 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
     """
     from . import codegen, runtime  # neither imports torch; imported here to keep check's start fast
 
-    if out != "-" and Path(out).resolve() == Path(file).resolve():
-        raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
+    _not_the_input(file, out)
     network = _checked_or_exit(file, params, limits)
     try:
         runtime.refuse_large(network, max_memory or limits.max_memory)
@@ -302,6 +307,41 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
         click.echo(source, nl=False)
         return
     _write_output(out, source.encode("utf-8"))
+
+
+def _not_the_input(file: str, out: str) -> None:
+    """Usage error (exit 2) when the output is the input, by its name or through a link."""
+    if out == "-":
+        return
+    try:
+        same = Path(out).resolve() == Path(file).resolve() or (Path(out).exists() and Path(out).samefile(file))
+    except OSError:
+        same = False
+    if same:
+        raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
+
+
+def run() -> None:
+    """The `archc` entry point: `main`, where a standard output that cannot be
+    written (a full disk, /dev/full, a pipe closed early) ends the command
+    with a message and exit status 2, not a traceback."""
+    try:
+        main()
+    except OSError as error:
+        _quiet_stdout()
+        if error.errno != errno.EPIPE:  # `archc check f.arch | head` is no error
+            sys.stderr.write(f"archc: error: cannot write the output: {error.strerror or error}\n")
+        sys.exit(2)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so Python's last flush at exit fails no more."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _write_output(out: str, data: bytes) -> None:
@@ -330,7 +370,8 @@ def _replace(path: Path, data: bytes) -> None:
     import tempfile
 
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A short name beside the file: one made from the file's own name fails for a long valid name.
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".archc-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

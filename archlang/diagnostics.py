@@ -93,11 +93,11 @@ class Diagnostic:
         where = self.source.name if self.source else "<input>"
         if self.span:
             where += f":{self.span.line}:{self.span.col}"
-        lines = [f"{where}: {self.severity}[{self.code}]: {self.message}"]
-        if self.span and self.source:
+        lines = [terminal_safe(f"{where}: {self.severity}[{self.code}]: {self.message}")]
+        if self.span and self.source and self.source.quotable:
             lines += _excerpt(self.source, self.span)
         if self.hint:
-            lines.append(f"  = hint: {self.hint}")
+            lines.append(terminal_safe(f"  = hint: {self.hint}"))
         return "\n".join(lines)
 
     @property
@@ -127,6 +127,16 @@ class Diagnostic:
             "end_col": self.end_col,
             "hint": self.hint,
         }
+
+
+def terminal_safe(text: str) -> str:
+    """Text that came from a spec or a file name, safe to print: control
+    characters (an escape sequence in a file name would drive the terminal)
+    written as \\xNN."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
 
 
 def _excerpt(source: Source, span: Span) -> list[str]:

@@ -148,10 +148,8 @@ def _gate_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
 
 def projection_stride(x: Shape, y: Shape) -> int | None:
     """The stride of a 1x1 conv that maps x's positions onto y's, if any."""
-    if len(x) != len(y):
-        return None
-    if len(x) == 1:
-        return 1
+    if len(x) != len(y) or len(x) == 1:
+        return None  # a vector has no positions for a 1x1 conv to project
     # (n - 1) // s + 1 == m holds for s from (n - 1) // m + 1 up to (n - 1) // (m - 1)
     # (no upper end when m is 1): the smallest stride that suits every dimension.
     stride = max((n - 1) // m + 1 for n, m in zip(x[1:], y[1:]))

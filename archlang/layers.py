@@ -338,11 +338,23 @@ def _plain_max_pool(opts: Opts) -> str:
     return "maxpool" if plain else _pool_label("maxpool")(opts)
 
 
+def _pool_shape(name: str) -> Callable[[Opts, Shape], Shape]:
+    def shape(opts: Opts, x: Shape) -> Shape:
+        w = window_of(opts, x, name)
+        for k, p in zip(w.kernel, w.pad):
+            if 2 * p > w.dilation * (k - 1) + 1:  # PyTorch's rule, found at run time otherwise
+                raise RuleError("E308", f"{name} pads {p} pixels, more than half its {k}-wide window",
+                                f"pad at most {(k) // 2}")
+        return sliding(opts, x, x[0], name)
+
+    return shape
+
+
 def _pool(name: str, aliases: tuple[str, ...], what: str, prefix: str = "",
           paper: Callable[[Opts], str] | None = None) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=_POOL_OPTIONS,
-        shape=lambda o, x: sliding(o, x, x[0], name), window=sliding_window, label=_pool_label(name),
+        shape=_pool_shape(name), window=sliding_window, label=_pool_label(name),
         size="kernel", stride="stride", positional=("kernel", "stride"), prefix=prefix, paper=paper,
         doc=f"{name}K/S: {what} over KxK windows at stride S (pool alone: 2x2, stride 2)",
     )
@@ -365,6 +377,11 @@ def _global(name: str, aliases: tuple[str, ...], what: str) -> Kind:
 
 
 def _same(opts: Opts, x: Shape) -> Shape:
+    return x
+
+
+def _spatial_same(opts: Opts, x: Shape) -> Shape:
+    _spatial(x, "lrn")  # local response norm pools across channels at each position: it needs positions
     return x
 
 
@@ -468,7 +485,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(name="lrn", family="norm", aliases=("localresponsenorm", "norm"),
          options=(Option("size", positive, 5, aliases=("n",), help="channels in the window"),
                   Option("alpha", real, 1e-4), Option("beta", real, 0.75), Option("k", real, 2.0)),
-         shape=_same, positional=("size", "alpha", "beta", "k"), label=lambda o: "lrn", paper=lambda o: "LRN",
+         shape=_spatial_same, positional=("size", "alpha", "beta", "k"), label=lambda o: "lrn", paper=lambda o: "LRN",
          doc="lrn: local response normalisation across channels (AlexNet: size 5, alpha 1e-4, beta 0.75, k 2)"),
     Kind(name="batchnorm", family="norm", aliases=("bn", "batch_norm", "batchnorm1d", "batchnorm2d"),
          options=(Option("eps", real, 1e-5),), shape=_same, params=lambda o, x, y: 2 * x[0],

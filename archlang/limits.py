@@ -44,10 +44,19 @@ class Limits:
         unknown = set(values) - set(self.names())
         if unknown:
             raise TypeError(f"unknown limit {min(unknown)!r}; the limits are: {', '.join(self.names())}")
+        for name, value in values.items():
+            ceiling = getattr(CEILING, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ceiling:
+                raise ValueError(f"{name} must be a whole number from 1 to {ceiling:,}, not {value!r}")
         return replace(self, **values)
 
 
 DEFAULT = Limits()
+
+#: The most each limit may be raised to: past these a Python process would fail
+#: (a buffer of 2**63 bytes) before archlang could refuse anything.
+CEILING = Limits(max_layers=2**40, max_bytes=1024**3, max_depth=1_000_000, max_import_depth=1_000,
+                 max_memory=1024**5)
 
 
 def as_limits(value: Limits | Mapping[str, Any] | None) -> Limits:

@@ -20,7 +20,7 @@ from . import ir, syntax, zoo
 from .checker import CheckedNetwork, check_module
 from .diagnostics import ArchError, Collector, Diagnostic, sort_key
 from .limits import Limits, as_limits
-from .source import Source, TooLarge, displayable, read_file
+from .source import Source, TooLarge, displayable, normalise_lines, read_file
 
 
 @dataclass(eq=False)
@@ -53,11 +53,6 @@ def _exists(text: str) -> bool:
         return False
 
 
-def _lines(text: str) -> str:
-    """Windows and old Mac line breaks as \\n, so lines and columns count the same everywhere."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 _BYTES_HINT = "raise the limit (--max-bytes, or limits=Limits(max_bytes=...))"
 
 
@@ -77,12 +72,12 @@ def load(path_or_text: str | Path, max_bytes: int) -> Source:
         if size > max_bytes:
             raise ArchError([Diagnostic("error", "E100", f"the spec is {size:,} bytes, more than the limit of "
                                         f"{max_bytes:,}", None, Source("<string>", ""), _BYTES_HINT)])
-        return Source("<string>", _lines(text))
+        return Source("<string>", normalise_lines(text.removeprefix("\ufeff")))  # as a file drops its BOM
     path = Path(path_or_text)
     name = displayable(path)
     out = Collector(Source(name, ""))
     try:
-        return Source(name, _lines(read_file(path, max_bytes)), path)
+        return Source(name, read_file(path, max_bytes), path)
     except TooLarge as error:
         out.error("E100", f"{name} is {error.size:,} bytes, more than the limit of {max_bytes:,}", None, _BYTES_HINT)
     except OSError as error:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -355,7 +356,23 @@ def legend_label(families: list[str]) -> str:
 
 
 def title(network: CheckedNetwork) -> str:
-    return f"{network.name}: {network.params:,} params, {short_count(network.macs, smallest='M')} MACs (multiply-accumulates)"
+    text = f"{network.name}: {network.params:,} params, {short_count(network.macs, smallest='M')} MACs (multiply-accumulates)"
+    return dot_text(text)
+
+
+def dot_text(text: str) -> str:
+    """Text from a spec or a file name, safe as a quoted DOT string: no control
+    characters, backslashes doubled (DOT reads `\\N`, `\\l`... as escapes, and
+    a last backslash would escape the closing quote). The graphviz package
+    quotes it; a string starting with `<` and ending with `>` it would pass raw
+    as an HTML label, so such text gets a space at its end."""
+    text = "".join(c if c.isprintable() else " " for c in text).replace("\\", "\\\\")
+    return f"{text} " if text.startswith("<") and text.endswith(">") else text
+
+
+def graph_name(network: CheckedNetwork) -> str:
+    """The DOT graph's name: an identifier (a file's name may hold any text)."""
+    return re.sub(r"\W", "_", network.name, flags=re.ASCII) or "network"
 
 
 # ---- Graphviz -----------------------------------------------------------------------------
@@ -375,7 +392,7 @@ def to_graphviz(network: CheckedNetwork, unroll: bool = False, rankdir: str = "T
     if rankdir not in ("TB", "LR"):
         raise RenderError(f"rankdir must be TB or LR, not {rankdir}")
     drawer = Drawer(network, unroll).draw()
-    graph = _graphviz().Digraph(network.name)
+    graph = _graphviz().Digraph(graph_name(network))
     graph.attr(rankdir=rankdir, label=title(network), labelloc="t", fontname=FONT, fontsize="14",
                nodesep="0.3", ranksep="0.25", newrank="true")
     graph.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="12", margin="0.15,0.05")

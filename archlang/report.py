@@ -8,6 +8,7 @@ FLOPs told apart. JSON output is `serialize.py`; this module is the human side.
 from __future__ import annotations
 
 from .checker.checked import CheckedNetwork, Row
+from .checker.receptive import CAP
 from .units import fmt_shape, fp32_size, short_count, volume
 
 HEADERS = ("name", "layer", "output", "params", "MACs", "memory", "rf/jump", "line")
@@ -18,7 +19,12 @@ def _rf(row: Row) -> str:
     if row.rf is None:
         return "-"
     size, jump = row.rf
-    as_text = (lambda v: str(v[0]) if len(set(v)) == 1 else "x".join(map(str, v)))
+    def one(n: int) -> str:
+        return f">{CAP - 1}" if n >= CAP else str(n)
+
+    def as_text(v: tuple[int, ...]) -> str:
+        return one(v[0]) if len(set(v)) == 1 else "x".join(map(one, v))
+
     return f"{as_text(size)}/{as_text(jump)}"
 
 

@@ -139,6 +139,10 @@ class Loader:
         if statement.library:
             return self._library(statement, out)
         base = importer.path.parent if importer.path else Path.cwd()
+        if not statement.path.endswith(".arch"):
+            out.error("E215", f"cannot import \"{statement.path}\": an import names a spec file ending in .arch",
+                      statement.span, "import \"blocks.arch\", or a module of the standard library: import resnet")
+            return None
         try:
             path = (base / statement.path).resolve()
             if not path.is_file():

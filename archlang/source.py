@@ -18,6 +18,9 @@ from pathlib import Path
 
 from .limits import DEFAULT
 
+#: Bytes read from a file at a time.
+_CHUNK = 1 << 20
+
 #: Files larger than this are refused before parsing by default (`Limits.max_bytes`).
 MAX_SOURCE_BYTES = DEFAULT.max_bytes
 
@@ -60,14 +63,21 @@ def read_file(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
             raise TooLarge(info.st_size)
         chunks: list[bytes] = []
         size = 0
-        while size <= max_bytes and (chunk := os.read(fd, max_bytes + 1 - size)):
+        # In chunks: a limit raised to 30 GB or 2**63 must not ask the system for one buffer that size.
+        while size <= max_bytes and (chunk := os.read(fd, min(_CHUNK, max_bytes + 1 - size))):
             chunks.append(chunk)
             size += len(chunk)
     finally:
         os.close(fd)
     if size > max_bytes:
         raise TooLarge(size)  # a file whose size the system does not know in advance (/proc)
-    return b"".join(chunks).decode("utf-8-sig", errors="replace")
+    return normalise_lines(b"".join(chunks).decode("utf-8-sig", errors="replace"))
+
+
+def normalise_lines(text: str) -> str:
+    """Windows and old Mac line breaks as \\n, so lines and columns count the
+    same everywhere (in a file, an imported file, or text given to the API)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,16 @@ class Source:
         """The lines, split once: they end at line feeds only, as the lexer
         counts them (not at U+2028 or a form feed)."""
         return self.text.split("\n")
+
+    @property
+    def quotable(self) -> bool:
+        """Whether a diagnostic may quote this text: only an architecture spec
+        (text given to the API, or a file named *.arch) that is text (no NUL, no
+        undecodable byte). `import "/proc/self/environ"` must not print the
+        environment, nor `archc check /etc/shadow` its first line."""
+        if self.path is not None and self.path.suffix != ".arch":
+            return False
+        return "\x00" not in self.text and "\ufffd" not in self.text
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its line break."""

@@ -156,13 +156,27 @@ def _spans(block: Block, row: tuple[str, ...]) -> bool:
 def markdown(blocks: list[Block], note: str, align: tuple[str, ...]) -> str:
     """A GitHub-flavoured table, padded so the source reads as a table too.
     Markdown cannot span columns, so a spanning cell is repeated."""
-    rows = [[c.replace("|", "\\|") for c in row] for block in blocks for row in block.rows]
+    rows = [[md_escape(c) for c in row] for block in blocks for row in block.rows]
     widths = [max(3, *(len(r[i]) for r in rows)) for i in range(len(align))]
     rules = {"c": lambda w: ":" + "-" * (w - 2) + ":", "l": lambda w: "-" * w, "r": lambda w: "-" * (w - 1) + ":"}
     pad = {"c": str.center, "l": str.ljust, "r": str.rjust}
     lines = [_md_row([pad[a](c, w) for a, c, w in zip(align, row, widths)]) for row in rows]
     lines.insert(1, _md_row([rules[a](w) for a, w in zip(align, widths)]))
-    return "\n".join(lines) + (f"\n\n{note}\n" if note else "\n")
+    return "\n".join(lines) + (f"\n\n{md_escape(note)}\n" if note else "\n")
+
+
+def md_escape(text: str) -> str:
+    """A cell's text (names come from spec files and their names) as Markdown
+    shows it, never as markup that changes the page: one line (a line break
+    could start a heading), no raw HTML, no cell break."""
+    import html
+
+    return html.escape(_one_line(text), quote=False).replace("|", "\\|")
+
+
+def _one_line(text: str) -> str:
+    """Text on one line: control characters (line breaks among them) as spaces."""
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def _md_row(cells: list[str]) -> str:
@@ -174,7 +188,7 @@ _LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {"~": r"\textasciitilde{}", 
 
 
 def latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in _one_line(text))
 
 
 def latex(blocks: list[Block], note: str, align: tuple[str, ...]) -> str:

@@ -267,7 +267,7 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert '"network": "\\ufffd"' in archc_process("check", "--json", spec).stdout
     drawn = archc_process("render", spec, "-o", dot)
     assert drawn.returncode == 0, drawn.stderr
-    assert Path(dot).read_text(encoding="utf-8").startswith('digraph "\ufffd" {')
+    assert Path(dot).read_text(encoding="utf-8").startswith("digraph _ {")  # the graph's name is an identifier
     missing = archc_process("check", "--json", os.fsdecode(folder + b"/\xff.arch"))
     assert missing.returncode == 1 and "\\udcff" not in missing.stdout and ".arch: No such file" in missing.stdout
 
@@ -275,9 +275,11 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
 def test_an_import_through_a_loop_of_links(tmp_path: Path) -> None:
     """Python 3.11's Path.resolve raises RuntimeError on a loop of links."""
+    (tmp_path / "a.arch").symlink_to(tmp_path / "b.arch")
+    (tmp_path / "b.arch").symlink_to(tmp_path / "a.arch")
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
-    for target in ("a", "a/blocks.arch"):
+    for target in ("a.arch", "a/blocks.arch"):
         spec = tmp_path / "main.arch"
         spec.write_text(f'import "{target}"\n' + HEAD + "fc-2\n")
         with pytest.raises(archlang.ArchError) as info:

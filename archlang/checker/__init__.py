@@ -20,6 +20,7 @@ from .budget import within_budget
 from .checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Optional, Repeated, Row
 from .context import Context, Run
 from .declarations import declared_input, network_input, network_name, parameters, variants
+from .evaluate import reset_suggestions
 from .resolve import file_defaults
 from .rows import rows, side_outputs
 from .values import file_env
@@ -34,6 +35,7 @@ def check_module(module: ir.Module, params: Mapping[str, Any], limits: Limits = 
     imports, defaults, the layer budget, the walk, the rows. Diagnostics
     (errors too) are in the result; where the walk could not finish, the
     tree and rows hold what it reached."""
+    reset_suggestions()
     root_module_scope = Scope(module)
     run = Run(limits, root_module_scope)
     top = Context(run, {}, root_module_scope)

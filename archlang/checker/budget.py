@@ -16,6 +16,7 @@ from typing import Any
 from .. import ir
 from ..joins import BY_SYMBOL
 from ..nodes import Node, Visitor
+from ..options import OptionError, natural
 from ..scope import Scope
 from .context import Context, Run
 from .evaluate import evaluate_quietly
@@ -33,6 +34,14 @@ class TooMany(Exception):
         self.node, self.total = node, total
 
 
+class TooDeep(Exception):
+    """Block calls nest past `Limits.max_depth` at `call`."""
+
+    def __init__(self, call: ir.Call):
+        super().__init__(call)
+        self.call = call
+
+
 class _Budget(Visitor):
     """Counts twice each layer a node may expand to: a layer call counts 2 (the
     layer and a flatten it may imply), so halving gives the layers."""
@@ -40,6 +49,7 @@ class _Budget(Visitor):
     def __init__(self, cap: int, run: Run):
         self.cap = 2 * cap
         self.run = run
+        self.depth = run.limits.max_depth
         self.counted: dict[tuple[Any, ...], int] = {}
 
     def count(self, node: Any, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
@@ -54,8 +64,7 @@ class _Budget(Visitor):
         return sum(self.count(child, *context) for child in node.iter_children())
 
     def visit_Repeat(self, node: ir.Repeat, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
-        times = evaluate_quietly(node.count, env)
-        times = times if isinstance(times, int) and times > 0 else 1
+        times = _count(evaluate_quietly(node.count, env))
         if node.index is None or times > _EXACT_ITERATIONS:
             return self.count(node.body, env, scope, stack) * times
         # `as i`: each iteration may differ, so each is counted with its number.
@@ -70,6 +79,8 @@ class _Budget(Visitor):
     def visit_Call(self, call: ir.Call, env: Mapping[str, Any], scope: Scope, stack: tuple[str, ...]) -> int:
         if call.name not in scope.blocks or call.name in stack:
             return 2  # a layer, plus the flatten an fc may imply
+        if len(stack) >= self.depth:
+            raise TooDeep(call)
         definition, home = scope.blocks[call.name]
         inner = bind_quietly(call, definition, env, block_env(self.run, home, {}, None))
         # Counted once per block and arguments: blocks that call a block twice, nested
@@ -91,6 +102,16 @@ class _Budget(Visitor):
         return 0
 
 
+def _count(value: Any) -> int:
+    """A repeat count as the walk will read it (2e6 is 2,000,000), or 1 where it has none."""
+    try:
+        times = natural(value, "a repeat count")
+    except OptionError:  # not a count the walk takes; but a huge one is still too many layers
+        huge = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1
+        return int(min(value, 2**62)) if huge and float(value).is_integer() else 1
+    return times if times > 0 else 1
+
+
 def bind_quietly(call: ir.Call, definition: ir.Def, env: Mapping[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     """A block's values for planning (its arguments evaluated in the caller's
     `env`, over `base`, its file's values); errors are reported by the walk."""
@@ -108,6 +129,10 @@ def within_budget(ctx: Context, body: ir.Seq) -> bool:
     cap = ctx.run.limits.max_layers
     try:
         _Budget(cap, ctx.run).count(body, ctx.env, ctx.scope, ())
+    except TooDeep as too_deep:
+        ctx.error("E109", f"blocks call blocks more than {ctx.run.limits.max_depth} deep",
+                  too_deep.call.span, "call fewer blocks inside each other, or raise the limit (--max-depth)")
+        return False
     except TooMany as too_many:
         ctx.error("E307", f"this expands to {too_many.total:,} layers, more than the limit of {cap:,}",
                   too_many.node.span, "shrink the repeat count, or raise the limit (--max-layers, or limits=Limits(max_layers=...))")

@@ -61,7 +61,8 @@ class Context:
     and defaults apply; `stack` the names of the block calls that led here;
     `tail`: nothing with weights follows on the way to the network's output
     (so the output layer gets no default activation); `act_follows`: an
-    explicit activation is written right after."""
+    explicit activation is written right after; `depth`: how many sequences
+    (brackets, block bodies) enclose the step, through every block call."""
 
     run: Run
     env: Mapping[str, Any]
@@ -69,12 +70,17 @@ class Context:
     stack: tuple[str, ...] = ()
     tail: bool = False
     act_follows: bool = False
+    depth: int = 0
 
     def at(self, tail: bool, act_follows: bool = False) -> Context:
         """This context at another position."""
         if tail == self.tail and act_follows == self.act_follows:
             return self
         return dataclasses.replace(self, tail=tail, act_follows=act_follows)
+
+    def deeper(self) -> Context:
+        """This context one sequence further in."""
+        return dataclasses.replace(self, depth=self.depth + 1)
 
     def with_env(self, env: Mapping[str, Any]) -> Context:
         """This context with other values (a repeat's iteration number added)."""

@@ -7,6 +7,7 @@ with defaults, which `-D` (or keyword arguments in Python) override; `input
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,6 +60,11 @@ def _parameter(ctx: Context, param: ir.Param, overrides: Mapping[str, Any], env:
                       param.span, f"give one on the command line: -D {param.name}=...")
         return default
     value = overrides[param.name]
+    if isinstance(value, float) and not math.isfinite(value) or not isinstance(value, (bool, int, float, str)):
+        # None or a list from Python would drop a layer or crash later; inf would pass every size check.
+        ctx.error("E206", f"-D {param.name}={value!r}: a parameter takes a number, true or false, or a word",
+                  param.span)
+        return default
     if default is not None and _kind_of(value) != _kind_of(default):
         ctx.error("E206", f"-D {param.name}={describe(value)}: '{param.name}' takes "
                   f"{_kind_of(default)} values (its default is {describe(default)})", param.span)

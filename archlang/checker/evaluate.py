@@ -30,8 +30,27 @@ class EvalError(Exception):
         self.code, self.message, self.span, self.hint = code, message, span, hint
 
 
+#: Names a check may compare for "did you mean": each search compares the word with
+#: every name in scope, so 10,000 misspellings among 10,000 blocks would cost minutes.
+SUGGESTIONS = 50_000
+_SUGGESTIONS_LEFT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("suggestions", default=None)
+
+
+def reset_suggestions() -> None:
+    """A new check starts with a fresh allowance of suggestions."""
+    _SUGGESTIONS_LEFT.set([SUGGESTIONS])
+
+
 def suggest(word: str, choices: Any) -> str | None:
-    """'did you mean' text for the closest of `choices`, if any is close."""
+    """'did you mean' text for the closest of `choices`, if any is close (and
+    the check has suggestions left)."""
+    left = _SUGGESTIONS_LEFT.get()
+    if left is None:
+        left = [SUGGESTIONS]
+        _SUGGESTIONS_LEFT.set(left)
+    if left[0] < len(choices):
+        return None
+    left[0] -= len(choices)
     return _suggest(word, tuple(sorted(choices)))
 
 
@@ -239,9 +258,14 @@ def parse_value(text: str) -> Any:
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
+    if len(lowered) > MAX_DIGITS + 10 and any(c.isdigit() for c in lowered):
+        raise ValueError(f"a number of more than {MAX_DIGITS} digits")
     for convert in (int, float):
         try:
-            return convert(text)
+            value = convert(text)
         except ValueError:
-            pass
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{text.strip()} is not a finite number")
+        return value
     return text.strip()

@@ -15,6 +15,10 @@ from .checked import Aside, Block, Branched, Layer
 
 RF = Any  # (sizes, jumps) per spatial dimension, or None once flattened
 
+#: Fields and jumps stop growing here (2**31, past every input size): 500 pools of
+#: stride 2**31 - 1 would otherwise make numbers of 4,000 digits. Shown as "> 2147483647".
+CAP = 2**31
+
 
 def receptive_fields(tree: Any) -> list[RF]:
     """Each layer's receptive field, in walk order (the rows' order)."""
@@ -68,8 +72,8 @@ def _layer_rf(layer: Layer, rf: RF) -> RF:
     if window is None:
         return rf
     sizes, strides = window
-    return (tuple(r + (k - 1) * j for r, k, j in zip(rf[0], sizes, rf[1])),
-            tuple(j * s for j, s in zip(rf[1], strides)))
+    return (tuple(min(CAP, r + (k - 1) * j) for r, k, j in zip(rf[0], sizes, rf[1])),
+            tuple(min(CAP, j * s) for j, s in zip(rf[1], strides)))
 
 
 def _widest(fields: list[RF]) -> RF:

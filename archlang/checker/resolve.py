@@ -12,6 +12,8 @@ its lets only.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -235,9 +237,12 @@ def _kind(ctx: Context, call: ir.Call) -> tuple[Kind | None, Any]:
     return None, None
 
 
+@functools.lru_cache(maxsize=64)  # once per scope: a file may have thousands of blocks and of mistakes
 def blocks_hint(scope: Scope) -> str:
     if scope.blocks:
-        return f"the blocks here are: {', '.join(sorted(scope.blocks))}"
+        names = heapq.nsmallest(8, scope.blocks)  # the first few in order, without sorting thousands
+        more = f" and {len(scope.blocks) - 8:,} more" if len(scope.blocks) > 8 else ""
+        return f"the blocks here are: {', '.join(names)}{more}"
     return "define it with def NAME(params) = ..., or import a file that does"
 
 

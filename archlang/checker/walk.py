@@ -36,6 +36,13 @@ class Walk(Visitor):
 
     # ---- structure
     def visit_Seq(self, node: ir.Seq, x: Shape | None, ctx: Context) -> tuple[Group, Shape | None]:
+        if ctx.depth > 2 * ctx.run.limits.max_depth:  # brackets (max_depth in each file) inside block calls
+            # Brackets are capped in each file; blocks calling blocks nest further, and every
+            # later stage (the diagram, the module) walks the tree as deep.
+            ctx.error("E109", f"blocks and brackets nest more than {2 * ctx.run.limits.max_depth} deep here",
+                      node.span, "call fewer blocks inside each other, or raise the limit (--max-depth)")
+            return Group(node, ()), None
+        ctx = ctx.deeper()
         items = node.items
         weight_after = [False] * len(items)
         for i in range(len(items) - 2, -1, -1):
@@ -238,7 +245,8 @@ def _tiling(call: ir.Call, kind: Kind, opts: Any, x: Shape, ctx: Context) -> Non
     rest = (n + 2 * w.pad[i] - w.extent(i)) % w.stride[i]
     ctx.warning(
         "W301", f"{kind.label(opts)} does not tile its {fmt_shape(x)} input: the last "
-        f"{dropped[i]} pixel{'s' * (dropped[i] > 1)} of each row and column {'are' if dropped[i] > 1 else 'is'} never read",
+        f"{dropped[i]} pixel{'s' * (dropped[i] > 1)} of {'each row and column' if len(x) > 2 else 'the signal'} "
+        f"{'are' if dropped[i] > 1 else 'is'} never read",
         call.span, f"(W + 2P - K) mod S = ({n} + 2*{w.pad[i]} - {w.extent(i)}) mod {w.stride[i]} = {rest}; "
         f"an input of {n - dropped[i]} or {n + w.stride[i] - dropped[i]} would tile")
 
@@ -333,7 +341,7 @@ class _Weights(Visitor):
 
     def visit_Call(self, node: ir.Call, ctx: Context) -> bool:
         if node.name in ctx.scope.blocks:
-            if node.name in ctx.stack:
+            if node.name in ctx.stack or len(ctx.stack) >= ctx.run.limits.max_depth:
                 return False
             definition, home = ctx.scope.blocks[node.name]
             inner = bind_quietly(node, definition, ctx.env, block_env(ctx.run, home, {}, None))

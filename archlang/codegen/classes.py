@@ -8,6 +8,7 @@ torchvision's `_make_layer`, found rather than written.
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,8 @@ def classify(instances: list[Instance], names: Body) -> list[BlockClass]:
 
 def _class_base(instance: Instance) -> str:
     if instance.label:
-        return camel_case(instance.label) or "Block"
+        base = camel_case(instance.label)
+        # `none: [...]` or `true_: ...` would make `class None` / `class True`; `_1` a class `1`.
+        return base if base.isidentifier() and not keyword.iskeyword(base) else f"Block{base}"
     kinds = list(dict.fromkeys(instance.scope.kinds))[:3]
     return "".join(camel_case(k) for k in kinds) + "Block"

@@ -70,6 +70,7 @@ class Body:
     subs: list[Sub] = field(default_factory=list)
     lines: list[tuple[str, str]] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)
+    suffixes: dict[tuple[str, str], int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     in_shape: Shape | None = None
     out_shape: Shape | None = None
@@ -80,11 +81,14 @@ class Body:
     sides: list[str] = field(default_factory=list)
 
     def name(self, wanted: str, sep: str = "_") -> str:
-        """`wanted`, or `wanted_2`, `wanted_3`... if taken."""
-        name, n = wanted, 1
+        """`wanted`, or `wanted_2`, `wanted_3`... if taken. The last number
+        given for each wanted name is remembered: a thousand layers labelled
+        alike cost a thousand steps, not half a million."""
+        name, n = wanted, self.suffixes.get((wanted, sep), 1)
         while name in self.taken:
             n += 1
             name = f"{wanted}{sep}{n}"
+        self.suffixes[(wanted, sep)] = n
         self.taken.add(name)
         return name
 

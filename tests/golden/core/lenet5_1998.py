@@ -76,7 +76,9 @@ class RBF(nn.Module):
 
     def __init__(self, in_features: int, out_features: int) -> None:
         super().__init__()
-        codes = torch.randint(0, 2, (out_features, in_features)) * 2.0 - 1.0
+        # In place, in floats: no int64 draw and no temporaries beside the buffer itself.
+        codes = torch.randint(0, 2, (out_features, in_features), dtype=torch.float32)
+        codes.mul_(2).sub_(1)
         self.register_buffer("prototypes", codes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
