@@ -60,7 +60,10 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
         if name.strip() in Limits.names():
             raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
-        params[name.strip()] = parse_value(value)
+        try:
+            params[name.strip()] = parse_value(value)
+        except ValueError as error:  # a number too long or not finite: a usage error, exit 2
+            raise click.BadParameter(f"'{name.strip()}': {error}", ctx, param) from None
     return params
 
 
@@ -186,6 +189,9 @@ def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, ra
     network = _checked_or_exit(file, params, limits)
     try:
         data = render.pipe(network, suffix, unroll, rankdir.upper())
+    except ArchError as error:  # too large a diagram: refused before Graphviz runs
+        _print_diagnostics(error.diagnostics, False)
+        sys.exit(1)
     except render.RenderError as error:
         click.echo(f"archc: error: {error}", err=True)
         sys.exit(2)

@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "E312": "token ids and values mixed up",
     "E401": "name is not a Python identifier",
     "E403": "network too large to build",
+    "E404": "diagram too large to draw",
     "W301": "stride does not tile the input",
 }
 

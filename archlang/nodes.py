@@ -9,8 +9,28 @@ layer budget and the row listing are small visitors over this protocol.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
+
+#: Python frames a walk may take. The trees are only as deep as the limits allow
+#: (brackets and block calls, 100 each by default), but each level costs a walk
+#: about ten frames (visit, dispatch, a sequence, a call): 99 nested block calls
+#: met Python's default of 1,000. Walks are pure Python, so a deeper stack costs
+#: no C stack; a spec deeper still (a raised --max-depth) gets E109, not a crash.
+WALK_FRAMES = 20_000
+
+
+@contextlib.contextmanager
+def room_to_recurse(frames: int = WALK_FRAMES) -> Iterator[None]:
+    """Raise Python's recursion limit to at least `frames` for one walk, then restore it."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, frames))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
 
 
 class Node:

@@ -20,6 +20,7 @@ from . import ir, syntax, zoo
 from .checker import CheckedNetwork, check_module
 from .diagnostics import ArchError, Collector, Diagnostic, sort_key
 from .limits import Limits, as_limits
+from .nodes import room_to_recurse
 from .source import Source, TooLarge, displayable, normalise_lines, read_file
 
 
@@ -108,6 +109,7 @@ def _too_deep(source: Source) -> Diagnostic:
 
 
 @_cycle_collector_paused()
+@room_to_recurse()
 def analyze_source(source: Source, params: Mapping[str, Any], limits: Limits) -> Analysis:
     """Parse and check one source; never raises."""
     analysis = Analysis(source)

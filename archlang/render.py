@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import ir
 from .checker.checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Repeated, Row
-from .nodes import Visitor
+from .diagnostics import ArchError, Diagnostic
+from .nodes import Visitor, room_to_recurse
 from .options import describe
 from .units import Shape, fmt_shape, short_count
 
@@ -47,6 +48,11 @@ COLOURS = {
 }
 FONT = "Helvetica,Arial,sans-serif"
 FORMATS = ("svg", "png", "pdf", "dot")
+#: The most boxes Graphviz is asked to lay out. Its time grows much faster than the
+#: diagram: 1,250 boxes of small concats take ~1 s, 2,500 take ~13 s, 6,000 take ~50 s
+#: (a concat of 5,000 paths took 60 s), so past this an image is refused at once (E404).
+#: Folded repeats draw each repeated layer once, and the .dot text is always written.
+MAX_BOXES = 1_500
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
                 "conda: conda install graphviz), or write a .dot file, which needs no Graphviz program")
 
@@ -378,6 +384,17 @@ def graph_name(network: CheckedNetwork) -> str:
 # ---- Graphviz -----------------------------------------------------------------------------
 
 
+def draw(network: CheckedNetwork, unroll: bool = False) -> Drawer:
+    """The nodes, edges and clusters of the diagram; E109 (ArchError) for a network
+    nested past what a walk can follow (possible only with a raised --max-depth)."""
+    try:
+        with room_to_recurse():
+            return Drawer(network, unroll).draw()
+    except RecursionError:
+        raise ArchError([Diagnostic("error", "E109", "the network nests too deeply to draw", None,
+                                    network.source, "lower --max-depth, or nest fewer blocks")]) from None
+
+
 def _graphviz() -> Any:
     try:
         import graphviz
@@ -386,12 +403,13 @@ def _graphviz() -> Any:
     return graphviz
 
 
-def to_graphviz(network: CheckedNetwork, unroll: bool = False, rankdir: str = "TB") -> graphviz.Digraph:
+def to_graphviz(network: CheckedNetwork, unroll: bool = False, rankdir: str = "TB",
+                drawer: Drawer | None = None) -> graphviz.Digraph:
     """The diagram of a checked network: a node per layer (or per folded
     layer of a repeat), shapes on the edges, clusters for repeats."""
     if rankdir not in ("TB", "LR"):
         raise RenderError(f"rankdir must be TB or LR, not {rankdir}")
-    drawer = Drawer(network, unroll).draw()
+    drawer = drawer or draw(network, unroll)
     graph = _graphviz().Digraph(graph_name(network))
     graph.attr(rankdir=rankdir, label=title(network), labelloc="t", fontname=FONT, fontsize="14",
                nodesep="0.3", ranksep="0.25", newrank="true")
@@ -442,9 +460,11 @@ def pipe(network: CheckedNetwork, fmt: str, unroll: bool = False, rankdir: str =
     """The diagram as svg, png or pdf bytes, laid out by Graphviz's `dot`."""
     if fmt not in FORMATS:
         raise RenderError(f"cannot draw .{fmt}: choose one of {', '.join('.' + f for f in FORMATS)}")
-    graph = to_graphviz(network, unroll, rankdir)
+    drawer = draw(network, unroll)
+    graph = to_graphviz(network, unroll, rankdir, drawer)
     if fmt == "dot":
         return graph.source.encode()
+    refuse_large_drawing(network, drawer, fmt)
     graphviz = _graphviz()
     try:
         return graph.pipe(format=fmt)
@@ -453,6 +473,20 @@ def pipe(network: CheckedNetwork, fmt: str, unroll: bool = False, rankdir: str =
                           f"{INSTALL_HINT}") from None
     except graphviz.CalledProcessError as error:
         raise RenderError(f"Graphviz's dot failed: {error.stderr.decode(errors='replace').strip()}") from None
+
+
+def refuse_large_drawing(network: CheckedNetwork, drawer: Drawer, fmt: str) -> None:
+    """Raise E404 before Graphviz runs if the diagram has more boxes than it lays out in seconds."""
+    boxes = len(drawer.nodes)
+    if boxes <= MAX_BOXES:
+        return
+    decls = network.module.networks
+    span = decls[0].span if decls else None
+    message = (f"the diagram of {network.name} has {boxes:,} boxes, more than the {MAX_BOXES:,} "
+               f"Graphviz lays out in seconds")
+    hint = ("fold the repeats (leave out --unroll), draw a part of the network, or write the .dot text "
+            f"(-o {network.name}.dot) and lay it out by hand; the .{fmt} is not written")
+    raise ArchError([Diagnostic("error", "E404", message, span, network.source, hint)])
 
 
 def svg(network: CheckedNetwork, unroll: bool = False, rankdir: str = "TB") -> str:
@@ -471,5 +505,5 @@ def svg_or_none(network: CheckedNetwork) -> str | None:
     """For Jupyter: the SVG, or None (the plain repr) when Graphviz is missing."""
     try:
         return svg(network)
-    except RenderError:
+    except (RenderError, ArchError):  # no Graphviz, or too large a diagram (E404)
         return None

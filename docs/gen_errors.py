@@ -31,6 +31,7 @@ class Entry:
     fix: str
     params: dict[str, object] = field(default_factory=dict)
     build: bool = False  # an `archc build` error: the example is checked, then compiled
+    draw: bool = False  # an `archc render --unroll` error: the example is checked, then drawn
     name: str | None = None  # a name checked instead of a file (the zoo's names)
 
 
@@ -99,6 +100,9 @@ ENTRIES = [
     Entry("E403", {"example.arch": "input 512@7x7\nfc-10000000\n"},
           "Shrink the layer the hint names (here an fc after a large flatten), or raise the limit: "
           "`archc build --max-memory 1TiB`, `archlang.build(..., limits=Limits(max_memory=2**40))`.", build=True),
+    Entry("E404", {"example.arch": IN + "[conv1-8]*1600\n"},
+          "Fold the repeats (leave out `--unroll`), draw a smaller part, or write the `.dot` text "
+          "(always written, however large) and lay it out yourself.", draw=True),
 ]
 
 
@@ -119,6 +123,10 @@ def run(entry: Entry, folder: Path) -> list[archlang.Diagnostic]:
 
             runtime.refuse_large(network)
             codegen.python(network)
+        if entry.draw:  # what archc render --unroll does after the check, before Graphviz runs
+            from archlang import render
+
+            render.refuse_large_drawing(network, render.draw(network, unroll=True), "svg")
         return network.diagnostics
     except archlang.ArchError as error:
         return error.diagnostics
@@ -148,6 +156,9 @@ def section(entry: Entry) -> str:
     if entry.build:
         name = next(iter(entry.files or {"example.arch": ""}))
         lines += [f"run as `archc build {name} -o out.py`", ""]
+    if entry.draw:
+        name = next(iter(entry.files or {"example.arch": ""}))
+        lines += [f"run as `archc render {name} -o example.svg --unroll`", ""]
     lines += ["```text", printed(entry), "```", "", f"Fix: {entry.fix}", ""]
     return "\n".join(lines)
 

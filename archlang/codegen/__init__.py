@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checker.checked import CheckedNetwork
+from ..diagnostics import ArchError, Diagnostic
+from ..nodes import room_to_recurse
 from .classes import classify
 from .emit import FileWriter
 from .helpers import EXTRA_NAMES, HELPERS
@@ -39,7 +41,17 @@ class Generated:
 
 
 def generate(network: CheckedNetwork) -> Generated:
-    """The standalone PyTorch source of a checked network."""
+    """The standalone PyTorch source of a checked network; E109 (ArchError) for one
+    nested past what a walk can follow (possible only with a raised --max-depth)."""
+    try:
+        with room_to_recurse():
+            return _generate(network)
+    except RecursionError:
+        raise ArchError([Diagnostic("error", "E109", "the network nests too deeply to compile", None,
+                                    network.source, "lower --max-depth, or nest fewer blocks")]) from None
+
+
+def _generate(network: CheckedNetwork) -> Generated:
     name = class_name(network)
     lowering = Lowering(network)
     top = Body(top=True)

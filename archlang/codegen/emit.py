@@ -23,6 +23,8 @@ from .torch_rules import py
 
 #: Longest line written; ruff's default, so a file checked anywhere passes.
 LINE_LENGTH = 88
+#: `x = <call>` or `a, b = <call>`: a statement whose call may be exploded.
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][\w.]*(?:, [A-Za-z_][\w.]*)* = )([A-Za-z_][\w.]*\(.*)$")
 
 
 class Emitter:
@@ -55,23 +57,41 @@ class Emitter:
             self.writeline(head + call)
             return
         function, arguments = _split_call(call)
-        self.writeline(f"{head}{function}(")
-        self.indent()
-        for argument in arguments:
-            self.writeline(f"{argument},")
-        self.outdent()
-        self.writeline(")")
+        self.exploded(f"{head}{function}(", arguments, ")")
 
     def commented(self, code: str, note: str) -> None:
         """A line with a trailing comment, or the comment above it when the two
         would not fit on one line."""
         if not note:
-            self.writeline(code)
+            self.statement(code)
         elif len(f"{code}  # {note}") + 4 * self.level <= LINE_LENGTH:
             self.writeline(f"{code}  # {note}")
         else:
             self.writeline(f"# {note}")
+            self.statement(code)
+
+    def statement(self, code: str) -> None:
+        """One statement, exploded as ruff would when it does not fit: `a = f(...)` one
+        argument a line, `return a, b, ...` one value a line (trailing commas keep it so)."""
+        if len(code) + 4 * self.level <= LINE_LENGTH:
             self.writeline(code)
+            return
+        if code.startswith("return ") and "," in code:
+            self.exploded("return (", [value.strip() for value in code[len("return "):].split(",")], ")")
+            return
+        assignment = _ASSIGNMENT.match(code)
+        if assignment and assignment.group(2).endswith(")"):
+            self.call_line(assignment.group(1), assignment.group(2))
+            return
+        self.writeline(code)
+
+    def exploded(self, opening: str, items: list[str], closing: str) -> None:
+        self.writeline(opening)
+        self.indent()
+        for item in items:
+            self.writeline(f"{item},")
+        self.outdent()
+        self.writeline(closing)
 
     def signature(self, params: list[str]) -> None:
         args = ["self", *(f"{p}: int" for p in params)]
@@ -205,7 +225,7 @@ class FileWriter(Emitter):
         self.indent()
         for (code, _), note in zip(lines, notes):
             self.commented(code, note)
-        self.writeline(f"return {', '.join(['x', *sides])}")  # the main path ends in x in every scope
+        self.statement(f"return {', '.join(['x', *sides])}")  # the main path ends in x in every scope
         self.outdent()
 
     def main(self, name: str, sides: list[str]) -> None:
@@ -215,7 +235,11 @@ class FileWriter(Emitter):
         self.writeline("x = torch.zeros(1, *model.input_shape, dtype=model.input_dtype)")
         self.writeline("with torch.no_grad():")
         self.indent()
-        self.writeline(f"{', '.join(['y', *sides])} = model(x)")
+        targets = ["y", *sides]
+        if len(f"{', '.join(targets)} = model(x)") + 4 * self.level <= LINE_LENGTH:
+            self.writeline(f"{', '.join(targets)} = model(x)")
+        else:
+            self.exploded("(", targets, ") = model(x)")
         self.outdent()
         self.writeline("count = sum(p.numel() for p in model.parameters())")
         self.writeline(f'print(f"{self.network.name}: output {{tuple(y.shape[1:])}}, {{count:,}} parameters")')
