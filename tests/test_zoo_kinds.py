@@ -120,6 +120,12 @@ def test_droppath_keeps_the_shape_and_counts_nothing() -> None:
     assert rows[2] == ("droppath(0.1)", (4, 4, 4), 0, 0)
 
 
+def test_the_conv_before_a_branchs_droppath_still_ends_the_branch_without_activation() -> None:
+    """EfficientNet and ConvNeXt: the branch's last conv, then stochastic depth, then the sum."""
+    network = archlang.check("input 4@4x4\nact relu\n{x + conv3-4, conv3-4, droppath(0.1)}, conv1-4")
+    assert [row.layer.act_name for row in network.rows] == ["relu", "relu", None, None, None]
+
+
 def test_droppath_builds_the_real_op() -> None:
     source = _source("input 4@4x4\nact relu\n{x + conv3-4, droppath(0.1)}, droppath(0.2, batch)")
     assert "StochasticDepth(0.1)" in source and "StochasticDepth(0.2, mode='batch')" in source
