@@ -4,6 +4,8 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 """
 
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
+    ('alexnet', 'alexnet', (), "torchvision's AlexNet (the one-weird-trick form)"),
+    ('alexnet_paper', 'alexnet', (('paper', True), ('res', 227)), "the 2012 paper's AlexNet: two-GPU groups, LRN"),
     ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
     ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
     ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),
@@ -14,4 +16,12 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('resnext101_64x4d', 'resnet', (('depth', 101), ('groups', 64), ('width', 4)), 'ResNeXt-101, 64 groups of 4'),
     ('wide_resnet50_2', 'resnet', (('depth', 50), ('width', 128)), 'Wide ResNet-50-2: bottlenecks twice as wide'),
     ('wide_resnet101_2', 'resnet', (('depth', 101), ('width', 128)), 'Wide ResNet-101-2'),
+    ('vgg11', 'vgg', (('depth', 11),), 'VGG-11, configuration A'),
+    ('vgg11_bn', 'vgg', (('depth', 11), ('bn', True)), 'VGG-11 with batch norm'),
+    ('vgg13', 'vgg', (('depth', 13),), 'VGG-13, configuration B'),
+    ('vgg13_bn', 'vgg', (('depth', 13), ('bn', True)), 'VGG-13 with batch norm'),
+    ('vgg16', 'vgg', (('depth', 16),), 'VGG-16, configuration D'),
+    ('vgg16_bn', 'vgg', (('depth', 16), ('bn', True)), 'VGG-16 with batch norm'),
+    ('vgg19', 'vgg', (('depth', 19),), 'VGG-19, configuration E'),
+    ('vgg19_bn', 'vgg', (('depth', 19), ('bn', True)), 'VGG-19 with batch norm'),
 )
