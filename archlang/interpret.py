@@ -197,6 +197,11 @@ def _maxout(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return x.reshape(x.shape[0], x.shape[1] // pieces, pieces, *x.shape[2:]).max(2).values
 
 
+def _shuffle(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    groups = layer.opts["groups"]
+    return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:]).transpose(1, 2).flatten(1, 2)
+
+
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
     return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
 
@@ -234,6 +239,8 @@ APPLY: dict[str, Apply] = {
     "hardsigmoid": _activation(F.hardsigmoid),
     "gelu": _activation(F.gelu),
     "maxout": _maxout,
+    "chunk": lambda x, layer, t: x.chunk(layer.opts["of"], 1)[layer.opts["index"]],
+    "shuffle": _shuffle,
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:

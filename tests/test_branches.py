@@ -35,6 +35,9 @@ ERRORS = [
     ('import "no_such_file.arch"\ninput 3@32x32\n', "E215", 1, 1),
     ("import resnt\ninput 3@32x32\n", "E215", 1, 1),
     ("def f(a) = conv1-a\ndef f(b) = conv1-b\ninput 3@32x32\nf(1)\n", "E204", 2, 1),
+    ("input 6@8x8\n{chunk(0, 4) | chunk(1, 4)}\n", "E303", 2, 2),
+    ("input 6@8x8\n{chunk(0) | chunk(2)}\n", "E308", 2, 13),
+    ("input 6@8x8\nshuffle(4)\n", "E303", 2, 1),
 ]
 
 
@@ -110,6 +113,23 @@ def test_side_output_leaves_the_main_path_unchanged() -> None:
     network = archlang.check("input 8@8x8\nside[gap, fc-3]\nconv3-8\n")
     assert network.side_outputs == ((3,),)
     assert network.output == (8, 8, 8)
+
+
+def test_a_channel_split_and_a_shuffle_keep_the_shape_and_count_nothing() -> None:
+    network = archlang.check("input 8@8x8\n{chunk(0) | chunk(1), conv1-4 bias=false}, shuffle(2)\n")
+    assert [(row.layer.op, row.layer.out_shape) for row in network.rows] == [
+        ("concat", (8, 8, 8)), ("chunk(0, 2)", (4, 8, 8)), ("chunk(1, 2)", (4, 8, 8)),
+        ("conv1-4", (4, 8, 8)), ("shuffle(2)", (8, 8, 8))]
+    assert (network.params, network.macs) == (16, 16 * 64)
+
+
+def test_the_shuffle_interleaves_the_groups() -> None:
+    torch = pytest.importorskip("torch")
+    model = archlang.build("input 6@1x1\nshuffle(2)\n")
+    x = torch.arange(6.0).reshape(1, 6, 1, 1)
+    assert model(x).flatten().tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    split = archlang.build("input 6@1x1\n{chunk(2, 3) | chunk(0, 3)}\n")
+    assert split(x).flatten().tolist() == [4.0, 5.0, 0.0, 1.0]
 
 
 def test_resnet_1202_checks_fast_enough_to_be_in_a_test() -> None:

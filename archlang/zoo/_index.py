@@ -14,4 +14,8 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('resnext101_64x4d', 'resnet', (('depth', 101), ('groups', 64), ('width', 4)), 'ResNeXt-101, 64 groups of 4'),
     ('wide_resnet50_2', 'resnet', (('depth', 50), ('width', 128)), 'Wide ResNet-50-2: bottlenecks twice as wide'),
     ('wide_resnet101_2', 'resnet', (('depth', 101), ('width', 128)), 'Wide ResNet-101-2'),
+    ('shufflenet_v2_x0_5', 'shufflenet_v2', (('c2', 48), ('c3', 96), ('c4', 192), ('c5', 1024)), '0.5x channels'),
+    ('shufflenet_v2_x1_0', 'shufflenet_v2', (('c2', 116), ('c3', 232), ('c4', 464), ('c5', 1024)), '1x channels'),
+    ('shufflenet_v2_x1_5', 'shufflenet_v2', (('c2', 176), ('c3', 352), ('c4', 704), ('c5', 1024)), '1.5x channels'),
+    ('shufflenet_v2_x2_0', 'shufflenet_v2', (('c2', 244), ('c3', 488), ('c4', 976), ('c5', 2048)), '2x channels'),
 )
