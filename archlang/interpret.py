@@ -269,6 +269,7 @@ class _Run(Visitor):
         self.rows, self.tensors = rows, tensors
         self.cursor = 0
         self.sides: list[torch.Tensor] = []
+        self.in_training_side = False
 
     def _take(self, layer: Layer) -> Tensors:
         row = self.rows[self.cursor]
@@ -296,7 +297,13 @@ class _Run(Visitor):
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
     def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
-        self.sides.append(self.visit(node.body, x))
+        # As a module in evaluation: a side output of training only (and any inside it)
+        # is not returned; it is still walked, to take its rows' tensors in order.
+        outer, self.in_training_side = self.in_training_side, self.in_training_side or node.train
+        y = self.visit(node.body, x)
+        if not self.in_training_side:
+            self.sides.append(y)
+        self.in_training_side = outer
         return x
 
 
@@ -312,7 +319,7 @@ def interpret(network: CheckedNetwork, tensors: Sequence[torch.Tensor],
     """The network's output for input `x` (a batch), with `tensors` its
     parameters and buffers in state_dict order (as `layout` lists them):
     the main output, or a tuple of it and the side outputs, as the built
-    module returns them."""
+    module returns them in evaluation (without those of training only)."""
     expected = layout(network)
     if len(tensors) != len(expected):
         raise ValueError(f"{network.name} holds {len(expected)} tensors, but {len(tensors)} were given")

@@ -132,6 +132,38 @@ def test_the_shuffle_interleaves_the_groups() -> None:
     assert split(x).flatten().tolist() == [4.0, 5.0, 0.0, 1.0]
 
 
+TRAINING_SIDES = ("input 4@8x8\nact relu\ndef blk(c) = conv3-c, side[gap, fc-2] train=true, conv1-c\n"
+                  "side[gap, fc-3] train=true, blk(4), side[gap, fc-5], gap, fc-2\n")
+
+
+def test_a_side_output_of_training_only_counts_its_parameters_not_its_macs() -> None:
+    network = archlang.check(TRAINING_SIDES)
+    assert network.side_outputs == ((3,), (2,), (5,))
+    assert network.params == (4 * 3 + 3) + (9 * 4 * 4 + 4) + (4 * 2 + 2) + (4 * 4 + 4) + (4 * 5 + 5) + (4 * 2 + 2)
+    assert network.train_macs == 4 * 3 + 4 * 2
+    assert network.macs == 9 * 4 * 4 * 64 + 4 * 4 * 64 + 4 * 5 + 4 * 2
+    assert "training adds 20 for its side outputs of training only" in table(network)
+    assert [row.train for row in network.rows][:3] == [True, True, False]
+
+
+def test_a_side_output_of_training_only_is_returned_in_training_alone() -> None:
+    torch = pytest.importorskip("torch")
+    model = archlang.build(TRAINING_SIDES)
+    x = torch.randn(2, 4, 8, 8)
+    assert [tuple(t.shape) for t in model.train()(x)] == [(2, 2), (2, 3), (2, 2), (2, 5)]
+    main, kept = model.eval()(x)
+    assert (tuple(main.shape), tuple(kept.shape)) == ((2, 2), (2, 5))
+    alone = archlang.build("input 4@8x8\nside[gap, fc-3] train=true, gap, fc-2\n").eval()
+    assert tuple(alone(x).shape) == (2, 2)
+
+
+@pytest.mark.parametrize("text, code", [("side[gap] trian=true", "E202"), ("side[gap] train=3", "E308")])
+def test_a_side_output_takes_only_train(text: str, code: str) -> None:
+    with pytest.raises(archlang.ArchError) as caught:
+        archlang.check(f"input 4@8x8\n{text}\n")
+    assert [(e.code, e.line, e.col) for e in caught.value.errors] == [(code, 2, 11)]
+
+
 def test_resnet_1202_checks_fast_enough_to_be_in_a_test() -> None:
     network = archlang.check(ARCHITECTURES_DIR / "resnet_cifar.arch", n=200)
     assert round(network.params / 1e6, 1) == 19.4

@@ -70,6 +70,9 @@ STRUCTURES = [
     "input 8@8x8\nact relu\n{x * avgpool8, conv1-2, relu, conv1-8, sigmoid}, conv3-8",
     "input 4@8x8\nact relu\n[{x | conv3-4}]*3, {(conv1-8/2 act=none) + conv3-8/2, conv3-8 act=none}",
     "input 4@12x12\nact relu\npad valid\n{x | conv3-4, conv3-4} crop=true, {x | conv1-4, {x | conv3-2} crop=true} crop=true",
+    # side outputs of training only (not returned in evaluation), one inside a block, one beside a kept one
+    ("input 4@8x8\nact relu\ndef blk(c) = conv3-c, side[gap, fc-2] train=true, conv1-c\n"
+     "side[conv1-2, gap, fc-3] train=true, blk(4), side[gap, fc-5], gap, fc-2"),
     # ShuffleNet V2's units: a channel split, and both branches of the input, each then shuffled
     ("input 8@8x8\nact relu\n[{chunk(0) | chunk(1), conv1-4, conv3-4 g=4 act=none, conv1-4}, shuffle(2)]*2, "
      "{conv3-8/2 g=8 act=none, conv1-4 | conv1-4, conv3-4/2 g=4 act=none}, shuffle(2), gap, fc-3"),
