@@ -56,7 +56,6 @@ MISSING: dict[str, str] = {name: "its family file is not written yet" for name i
     "efficientnet_v2_l",
     "efficientnet_v2_m",
     "efficientnet_v2_s",
-    "inception_v3",
     "maxvit_t",
     "mnasnet0_5",
     "mnasnet0_75",

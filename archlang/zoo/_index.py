@@ -6,6 +6,7 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('googlenet', 'googlenet', (('paper', False),), 'torchvision\'s form: batch norm, 3x3 for the "5x5" branch'),
     ('googlenet_paper', 'googlenet', (('paper', True),), "the paper's form: biases, 5x5 convs, LRN, 7x7 average pool"),
+    ('inception_v3', 'inception_v3', (), 'Inception-v3, the auxiliary classifier an output of training only'),
     ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
     ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
     ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),
