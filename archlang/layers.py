@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .channels import chunk_shape, shuffle_shape
 from .options import (
     Option,
     OptionError,
@@ -425,27 +426,6 @@ def _maxout_shape(opts: Opts, x: Shape) -> Shape:
     return (x[0] // pieces, *x[1:])
 
 
-def _chunk_shape(opts: Opts, x: Shape) -> Shape:
-    """One of `of` equal channel chunks: the count must divide the channels
-    (torch.chunk would give a short last chunk; a spec says what it means)."""
-    index, of = opts["index"], opts["of"]
-    if x[0] % of:
-        raise RuleError("E303", f"chunk({index}, {of}) needs channels divisible by {of}, but the input has {x[0]}",
-                        f"{x[0]} / {of} = {x[0] / of:g}")
-    if index >= of:
-        raise RuleError("E308", f"chunk({index}, {of}) takes chunk {index} of {of}, but they are numbered "
-                        f"0 to {of - 1}", f"write chunk(0, {of}) ... chunk({of - 1}, {of})")
-    return (x[0] // of, *x[1:])
-
-
-def _shuffle_shape(opts: Opts, x: Shape) -> Shape:
-    groups = opts["groups"]
-    if x[0] % groups:
-        raise RuleError("E303", f"shuffle({groups}) needs channels divisible by {groups}, but the input has {x[0]}",
-                        f"{x[0]} / {groups} = {x[0] / groups:g}")
-    return x
-
-
 def _act(name: str, aliases: tuple[str, ...], doc: str, *options: Option, prefix: str = "",
          paper: str | None = None) -> Kind:
     """An activation: keeps the shape, may follow a layer as `act=NAME`; its
@@ -563,17 +543,13 @@ KINDS: tuple[Kind, ...] = (
          shape=_same, positional=("eps", "momentum"), params=lambda o, x, y: 2 * x[0],
          buffers=lambda o, x, y: 2 * x[0], label=lambda o: "batchnorm", paper=lambda o: "BN", prefix="bn",
          doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
-    Kind(name="chunk", family="other", aliases=("split",),
-         options=(Option("index", natural, required=True, help="which chunk, from 0"),
-                  Option("of", positive, 2, aliases=("chunks",), help="how many equal chunks")),
-         shape=_chunk_shape, label=lambda o: _call_text("chunk", o["index"], o["of"]), positional=("index", "of"),
-         doc="chunk(i, n): the i-th of n equal slices of the channels, C -> C/n (x.chunk(n, dim=1)[i]; "
-             "ShuffleNet V2's channel split: {chunk(0) | chunk(1), ...})"),
-    Kind(name="shuffle", family="other", aliases=("channel_shuffle", "channelshuffle"),
-         options=(Option("groups", positive, 2, aliases=("g",), help="channel groups"),),
-         shape=_shuffle_shape, label=lambda o: _call_text("shuffle", o["groups"]), positional=("groups",),
-         doc="shuffle(g): the channel shuffle of ShuffleNet: C channels as g groups of C/g, "
-             "transposed, so channel j*g + i is group i's channel j"),
+    Kind(name="chunk", family="other", aliases=("split",), shape=chunk_shape, positional=("index", "of"),
+         options=(Option("index", natural, required=True), Option("of", positive, 2, aliases=("chunks",))),
+         label=lambda o: _call_text("chunk", o["index"], o["of"]),
+         doc="chunk(i, n): the i-th of n equal slices of the channels, C -> C/n (ShuffleNet V2's channel split)"),
+    Kind(name="shuffle", family="other", aliases=("channel_shuffle",), shape=shuffle_shape, positional=("groups",),
+         options=(Option("groups", positive, 2, aliases=("g",)),), label=lambda o: _call_text("shuffle", o["groups"]),
+         doc="shuffle(g): ShuffleNet's channel shuffle: C channels as g groups of C/g, transposed"),
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),
