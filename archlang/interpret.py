@@ -208,6 +208,11 @@ def _maxout(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return x.reshape(x.shape[0], x.shape[1] // pieces, pieces, *x.shape[2:]).max(2).values
 
 
+def _shuffle(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    groups = layer.opts["groups"]
+    return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:]).transpose(1, 2).flatten(1, 2)
+
+
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
     return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
 
@@ -247,6 +252,8 @@ APPLY: dict[str, Apply] = {
     "hardsigmoid": _activation(F.hardsigmoid),
     "gelu": _activation(F.gelu),
     "maxout": _maxout,
+    "chunk": lambda x, layer, t: x.chunk(layer.opts["of"], 1)[layer.opts["index"]],
+    "shuffle": _shuffle,
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:
@@ -275,6 +282,7 @@ class _Run(Visitor):
         self.rows, self.tensors = rows, tensors
         self.cursor = 0
         self.sides: list[torch.Tensor] = []
+        self.in_training_side = False
 
     def _take(self, layer: Layer) -> Tensors:
         row = self.rows[self.cursor]
@@ -302,7 +310,13 @@ class _Run(Visitor):
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
     def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
-        self.sides.append(self.visit(node.body, x))
+        # As a module in evaluation: a side output of training only (and any inside it)
+        # is not returned; it is still walked, to take its rows' tensors in order.
+        outer, self.in_training_side = self.in_training_side, self.in_training_side or node.train
+        y = self.visit(node.body, x)
+        if not self.in_training_side:
+            self.sides.append(y)
+        self.in_training_side = outer
         return x
 
 
@@ -318,7 +332,7 @@ def interpret(network: CheckedNetwork, tensors: Sequence[torch.Tensor],
     """The network's output for input `x` (a batch), with `tensors` its
     parameters and buffers in state_dict order (as `layout` lists them):
     the main output, or a tuple of it and the side outputs, as the built
-    module returns them."""
+    module returns them in evaluation (without those of training only)."""
     expected = layout(network)
     if len(tensors) != len(expected):
         raise ValueError(f"{network.name} holds {len(expected)} tensors, but {len(tensors)} were given")

@@ -184,11 +184,13 @@ class Branch(_Node):
 @dataclass(frozen=True)
 class Side(_Node):
     """`side[...]`: a second output computed from here; the main path goes on
-    with the input unchanged (Inception's auxiliary classifier)."""
+    with the input unchanged (Inception's auxiliary classifier). Its options:
+    `train=true`, an output of training only (torchvision's aux classifiers)."""
 
-    fields: ClassVar[tuple[str, ...]] = ("body",)
+    fields: ClassVar[tuple[str, ...]] = ("body", "options")
 
     body: Seq
+    options: tuple[Option, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .channels import chunk_shape, shuffle_shape
 from .options import (
     Option,
     OptionError,
@@ -542,6 +543,13 @@ KINDS: tuple[Kind, ...] = (
          shape=_same, positional=("eps", "momentum"), params=lambda o, x, y: 2 * x[0],
          buffers=lambda o, x, y: 2 * x[0], label=lambda o: "batchnorm", paper=lambda o: "BN", prefix="bn",
          doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
+    Kind(name="chunk", family="other", aliases=("split",), shape=chunk_shape, positional=("index", "of"),
+         options=(Option("index", natural, required=True), Option("of", positive, 2, aliases=("chunks",))),
+         label=lambda o: _call_text("chunk", o["index"], o["of"]),
+         doc="chunk(i, n): the i-th of n equal slices of the channels, C -> C/n (ShuffleNet V2's channel split)"),
+    Kind(name="shuffle", family="other", aliases=("channel_shuffle",), shape=shuffle_shape, positional=("groups",),
+         options=(Option("groups", positive, 2, aliases=("g",)),), label=lambda o: _call_text("shuffle", o["groups"]),
+         doc="shuffle(g): ShuffleNet's channel shuffle: C channels as g groups of C/g, transposed"),
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),

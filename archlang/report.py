@@ -68,9 +68,12 @@ def table(network: CheckedNetwork) -> str:
 
 def totals(network: CheckedNetwork) -> list[str]:
     params, macs, memory = network.params, network.macs, network.activation_elements
-    return [
+    lines = [
         f"output      {fmt_shape(network.output)}",
         f"params      {params:,} ({fp32_size(params)} at fp32)",
         f"MACs        {macs:,} multiply-accumulates ({short_count(macs)}); FLOPs = 2 x MACs = {2 * macs:,}",
         f"activations {memory:,} values per example ({fp32_size(memory)} at fp32)",
     ]
+    if network.train_macs:  # side outputs of training only: not run in evaluation, so not in the MACs above
+        lines.insert(3, f"            training adds {network.train_macs:,} for its side outputs of training only")
+    return lines

@@ -289,7 +289,8 @@ class _ToIR:
         return ir.Branch("*", (ir.Identity(_span(meta)), children[0]), options, None, _span(meta))
 
     def side(self, meta, children):
-        return ir.Side(children[0], _span(meta))
+        options = tuple(c for c in children[1:] if isinstance(c, ir.Option))
+        return ir.Side(children[0], options, _span(meta))
 
     def labelled(self, meta, children):
         label, node = children

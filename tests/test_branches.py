@@ -35,6 +35,9 @@ ERRORS = [
     ('import "no_such_file.arch"\ninput 3@32x32\n', "E215", 1, 1),
     ("import resnt\ninput 3@32x32\n", "E215", 1, 1),
     ("def f(a) = conv1-a\ndef f(b) = conv1-b\ninput 3@32x32\nf(1)\n", "E204", 2, 1),
+    ("input 6@8x8\n{chunk(0, 4) | chunk(1, 4)}\n", "E303", 2, 2),
+    ("input 6@8x8\n{chunk(0) | chunk(2)}\n", "E308", 2, 13),
+    ("input 6@8x8\nshuffle(4)\n", "E303", 2, 1),
 ]
 
 
@@ -110,6 +113,55 @@ def test_side_output_leaves_the_main_path_unchanged() -> None:
     network = archlang.check("input 8@8x8\nside[gap, fc-3]\nconv3-8\n")
     assert network.side_outputs == ((3,),)
     assert network.output == (8, 8, 8)
+
+
+def test_a_channel_split_and_a_shuffle_keep_the_shape_and_count_nothing() -> None:
+    network = archlang.check("input 8@8x8\n{chunk(0) | chunk(1), conv1-4 bias=false}, shuffle(2)\n")
+    assert [(row.layer.op, row.layer.out_shape) for row in network.rows] == [
+        ("concat", (8, 8, 8)), ("chunk(0, 2)", (4, 8, 8)), ("chunk(1, 2)", (4, 8, 8)),
+        ("conv1-4", (4, 8, 8)), ("shuffle(2)", (8, 8, 8))]
+    assert (network.params, network.macs) == (16, 16 * 64)
+
+
+def test_the_shuffle_interleaves_the_groups() -> None:
+    torch = pytest.importorskip("torch")
+    model = archlang.build("input 6@1x1\nshuffle(2)\n")
+    x = torch.arange(6.0).reshape(1, 6, 1, 1)
+    assert model(x).flatten().tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    split = archlang.build("input 6@1x1\n{chunk(2, 3) | chunk(0, 3)}\n")
+    assert split(x).flatten().tolist() == [4.0, 5.0, 0.0, 1.0]
+
+
+TRAINING_SIDES = ("input 4@8x8\nact relu\ndef blk(c) = conv3-c, side[gap, fc-2] train=true, conv1-c\n"
+                  "side[gap, fc-3] train=true, blk(4), side[gap, fc-5], gap, fc-2\n")
+
+
+def test_a_side_output_of_training_only_counts_its_parameters_not_its_macs() -> None:
+    network = archlang.check(TRAINING_SIDES)
+    assert network.side_outputs == ((3,), (2,), (5,))
+    assert network.params == (4 * 3 + 3) + (9 * 4 * 4 + 4) + (4 * 2 + 2) + (4 * 4 + 4) + (4 * 5 + 5) + (4 * 2 + 2)
+    assert network.train_macs == 4 * 3 + 4 * 2
+    assert network.macs == 9 * 4 * 4 * 64 + 4 * 4 * 64 + 4 * 5 + 4 * 2
+    assert "training adds 20 for its side outputs of training only" in table(network)
+    assert [row.train for row in network.rows][:3] == [True, True, False]
+
+
+def test_a_side_output_of_training_only_is_returned_in_training_alone() -> None:
+    torch = pytest.importorskip("torch")
+    model = archlang.build(TRAINING_SIDES)
+    x = torch.randn(2, 4, 8, 8)
+    assert [tuple(t.shape) for t in model.train()(x)] == [(2, 2), (2, 3), (2, 2), (2, 5)]
+    main, kept = model.eval()(x)
+    assert (tuple(main.shape), tuple(kept.shape)) == ((2, 2), (2, 5))
+    alone = archlang.build("input 4@8x8\nside[gap, fc-3] train=true, gap, fc-2\n").eval()
+    assert tuple(alone(x).shape) == (2, 2)
+
+
+@pytest.mark.parametrize("text, code", [("side[gap] trian=true", "E202"), ("side[gap] train=3", "E308")])
+def test_a_side_output_takes_only_train(text: str, code: str) -> None:
+    with pytest.raises(archlang.ArchError) as caught:
+        archlang.check(f"input 4@8x8\n{text}\n")
+    assert [(e.code, e.line, e.col) for e in caught.value.errors] == [(code, 2, 11)]
 
 
 def test_resnet_1202_checks_fast_enough_to_be_in_a_test() -> None:

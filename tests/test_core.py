@@ -235,7 +235,7 @@ STAGES = [
     {"ir"},
     {"syntax"},
     {"scope"},
-    {"layers"},
+    {"layers", "channels"},
     {"joins"},
     {"checker"},
     {"pipeline"},

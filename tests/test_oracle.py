@@ -58,6 +58,8 @@ EXAMPLES: dict[str, str] = {
     "hardsigmoid": "input 3@4x4\nconv3-4 act=hardsigmoid, hardsigmoid",
     "gelu": "input 6\nfc-4 act=gelu, gelu",
     "maxout": "input 6@4x4\nmaxout(3)",
+    "chunk": "input 6@4x4\n{chunk(2, 3) | chunk(0, 3), conv3-2}, conv1-3",
+    "shuffle": "input 6@4x4\nconv1-6, shuffle(3), conv1-4, shuffle, fc-2",
 }
 
 #: Branches, blocks, repeats and side outputs, in ways the shipped files do not all use.
@@ -71,6 +73,12 @@ STRUCTURES = [
     "input 8@8x8\nact relu\n{x * avgpool8, conv1-2, relu, conv1-8, sigmoid}, conv3-8",
     "input 4@8x8\nact relu\n[{x | conv3-4}]*3, {(conv1-8/2 act=none) + conv3-8/2, conv3-8 act=none}",
     "input 4@12x12\nact relu\npad valid\n{x | conv3-4, conv3-4} crop=true, {x | conv1-4, {x | conv3-2} crop=true} crop=true",
+    # side outputs of training only (not returned in evaluation), one inside a block, one beside a kept one
+    ("input 4@8x8\nact relu\ndef blk(c) = conv3-c, side[gap, fc-2] train=true, conv1-c\n"
+     "side[conv1-2, gap, fc-3] train=true, blk(4), side[gap, fc-5], gap, fc-2"),
+    # ShuffleNet V2's units: a channel split, and both branches of the input, each then shuffled
+    ("input 8@8x8\nact relu\n[{chunk(0) | chunk(1), conv1-4, conv3-4 g=4 act=none, conv1-4}, shuffle(2)]*2, "
+     "{conv3-8/2 g=8 act=none, conv1-4 | conv1-4, conv3-4/2 g=4 act=none}, shuffle(2), gap, fc-3"),
     ("input 3@8x8\nact relu\nlet w(c) = 4 * c\ndef same(k) = {x + conv1-(in_channels if k > 0 else 1)}\n"
     "[conv3-w(i + 1)]*3 as i, same(1)"),
 ]

@@ -81,12 +81,14 @@ class Layer(Node):
 class Row:
     """A layer in the flat listing: its name, its receptive field (size and
     jump per spatial dimension; None once the input has been flattened) and
-    its depth (0 on the main path, +1 inside each branch)."""
+    its depth (0 on the main path, +1 inside each branch). `train`: it is in
+    a side output of training only, whose MACs the network's total leaves out."""
 
     name: str
     layer: Layer
     rf: tuple[tuple[int, ...], tuple[int, ...]] | None
     depth: int = 0
+    train: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,11 +152,13 @@ class Block(Node):
 
 @dataclass(frozen=True, eq=False)
 class Aside(Node):
-    """A checked side output: its body and the shape it ends in."""
+    """A checked side output: its body, the shape it ends in, and whether it
+    is an output of training only (`train=true`)."""
 
     node: ir.Side
     body: Group
     out: Shape | None
+    train: bool = False
     fields: ClassVar[tuple[str, ...]] = ("body",)
 
 
@@ -185,7 +189,13 @@ class CheckedNetwork:
 
     @property
     def macs(self) -> int:
-        return sum(row.layer.macs for row in self.rows)
+        """The MACs of one forward in evaluation: side outputs of training only (`train=true`) are not run."""
+        return sum(row.layer.macs for row in self.rows if not row.train)
+
+    @property
+    def train_macs(self) -> int:
+        """The MACs that training adds: those of the side outputs of training only."""
+        return sum(row.layer.macs for row in self.rows if row.train)
 
     @property
     def flops(self) -> int:

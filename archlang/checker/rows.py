@@ -30,6 +30,21 @@ class _Layers(Visitor):
         self.visit(node.body, depth + 1, out)
 
 
+class _Training(Visitor):
+    """Whether each layer, in walk order, is inside a side output of training only."""
+
+    def visit_Layer(self, layer: Layer, train: bool, out: list[bool]) -> None:
+        out.append(train)
+
+    def visit_Branched(self, node: Branched, train: bool, out: list[bool]) -> None:
+        out.append(train)
+        for path in node.paths:
+            self.visit(path, train, out)
+
+    def visit_Aside(self, node: Aside, train: bool, out: list[bool]) -> None:
+        self.visit(node.body, train or node.train, out)
+
+
 def walk_layers(tree: Any) -> list[tuple[Layer, int]]:
     """Every layer of a checked tree in order, with its nesting depth."""
     out: list[tuple[Layer, int]] = []
@@ -56,4 +71,8 @@ def side_outputs(tree: Any) -> tuple[Shape, ...]:
 def rows(tree: Any) -> list[Row]:
     """The rows of a checked tree: each layer with its name, receptive field and depth."""
     fields = receptive_fields(tree)
-    return [Row(name, layer, rf, depth) for (layer, depth), name, rf in zip(walk_layers(tree), names(tree), fields)]
+    training: list[bool] = []
+    if tree is not None:
+        _Training().visit(tree, False, training)
+    return [Row(name, layer, rf, depth, train)
+            for (layer, depth), name, rf, train in zip(walk_layers(tree), names(tree), fields, training)]

@@ -18,7 +18,7 @@ from .. import ir, layers
 from ..joins import BY_SYMBOL, Join, Path, shortcut
 from ..layers import Kind
 from ..nodes import Visitor
-from ..options import OptionError, RuleError
+from ..options import OptionError, RuleError, boolean
 from ..source import Span
 from ..units import Shape, fmt_shape
 from .budget import bind_quietly
@@ -92,7 +92,7 @@ class Walk(Visitor):
 
     def visit_Side(self, node: ir.Side, x: Shape | None, ctx: Context) -> Result:
         body, y = self.visit(node.body, x, ctx.at(True))
-        return Aside(node, body, y), x
+        return Aside(node, body, y, _side_train(node, ctx)), x
 
     # ---- branches
     def visit_Branch(self, node: ir.Branch, x: Shape | None, ctx: Context) -> Result:
@@ -188,6 +188,24 @@ def _path_out(group: Group, out: Shape) -> Shape:
     """The shape a path ends in, once its shortcut (if any) makes it fit."""
     projected = isinstance(group.node, ir.Identity) and group.items
     return group.items[-1].out_shape if projected else out
+
+
+def _side_train(node: ir.Side, ctx: Context) -> bool:
+    """A side output's one option, `train`: true where it is an output of
+    training only (torchvision's auxiliary classifiers, built but not run in
+    evaluation, so not counted in the network's MACs)."""
+    train = False
+    for option in node.options:
+        if option.key != "train":
+            ctx.error("E202", f"a side output has no option '{option.key}'", option.span,
+                      suggest(option.key, ["train"]) or "its one option is train=true (an output of training only)")
+            continue
+        value = value_of(ctx, option.value)
+        try:
+            train = boolean(value, "a side output's train")
+        except OptionError as error:
+            ctx.error(error.code, str(error), option.span)
+    return train
 
 
 def _join_options(node: ir.Branch, join: Join, ctx: Context) -> tuple[dict[str, Any] | None, Any]:

@@ -147,7 +147,7 @@ class FileWriter(Emitter):
         self.top_level()
         self.network_class(name, top)
         self.top_level()
-        self.main(name, top.sides)
+        self.main(name, [s for s in top.sides if s not in top.training])
         return self.source()
 
     def top_level(self) -> None:
@@ -187,7 +187,7 @@ class FileWriter(Emitter):
             text, start = cls.template(sub, start)
             self.call_line(f"self.{sub.name} = ", text)
         self.outdent()
-        self.forward(cls.scope.lines, _agreed_notes(cls), cls.scope.sides)
+        self.forward(cls.scope.lines, _agreed_notes(cls), cls.scope.sides, cls.scope.training)
         self.outdent()
 
     def network_class(self, name: str, top: Body) -> None:
@@ -201,6 +201,8 @@ class FileWriter(Emitter):
             shapes = ", ".join(map(fmt_shape, network.side_outputs))
             what = "side outputs" if len(top.sides) > 1 else "side output"
             self.writeline(f"forward returns a tuple: the output, then the {what} ({shapes}).")
+            if top.training:
+                self.writeline("In evaluation, those of training only are left out (the output alone if all are).")
             self.writeline('"""')
         else:
             self.writeline(f'"""{summary}"""')
@@ -214,18 +216,37 @@ class FileWriter(Emitter):
         for sub in top.subs:
             self.call_line(f"self.{sub.name} = ", sub.text())
         self.outdent()
-        self.forward(top.lines, [note for _, note in top.lines], top.sides)
+        self.forward(top.lines, [note for _, note in top.lines], top.sides, top.training, top=True)
         self.outdent()
 
-    def forward(self, lines: list[tuple[str, str]], notes: list[str], sides: list[str]) -> None:
-        """forward: the main output alone, or a tuple of it and the side outputs."""
-        returns = "tuple[torch.Tensor, ...]" if sides else "torch.Tensor"
+    def forward(self, lines: list[tuple[str, str]], notes: list[str], sides: list[str],
+                training: set[str] | None = None, top: bool = False) -> None:
+        """forward: the main output alone, or a tuple of it and the side outputs.
+        A block returns its side outputs of training only as None in evaluation;
+        the network leaves them out there (torchvision's Inception and GoogLeNet)."""
+        training = training or set()
+        always = [s for s in sides if s not in training]
+        if not sides:
+            returns = "torch.Tensor"
+        elif not training:
+            returns = "tuple[torch.Tensor, ...]"
+        elif top:
+            returns = "torch.Tensor | tuple[torch.Tensor, ...]"
+        else:
+            returns = "tuple[torch.Tensor | None, ...]"
         self.writeline()
         self.writeline(f"def forward(self, x: torch.Tensor) -> {returns}:")
         self.indent()
         for (code, _), note in zip(lines, notes):
             self.commented(code, note)
-        self.statement(f"return {', '.join(['x', *sides])}")  # the main path ends in x in every scope
+        if top and training:  # the main path ends in x in every scope
+            self.writeline("if self.training:")
+            self.indent()
+            self.statement(f"return {', '.join(['x', *sides])}")
+            self.outdent()
+            self.statement(f"return {', '.join(['x', *always])}")
+        else:
+            self.statement(f"return {', '.join(['x', *sides])}")
         self.outdent()
 
     def main(self, name: str, sides: list[str]) -> None:

@@ -64,7 +64,9 @@ class Body:
     submodules take the rows' names; a block's are counted per kind
     (conv1, relu1). `lines` are forward's lines, each with the FILE:LINE
     of the spec it comes from; `sides` the variables of its side outputs,
-    which forward returns after the main output, in the spec's order."""
+    which forward returns after the main output, in the spec's order;
+    `training` those of them computed in training only (None in evaluation,
+    where the network's own forward leaves them out of what it returns)."""
 
     top: bool
     subs: list[Sub] = field(default_factory=list)
@@ -79,6 +81,7 @@ class Body:
     target: str = "x"  # the variable it assigns
     tensors: dict[str, int] = field(default_factory=dict)
     sides: list[str] = field(default_factory=list)
+    training: set[str] = field(default_factory=set)
 
     def name(self, wanted: str, sep: str = "_") -> str:
         """`wanted`, or `wanted_2`, `wanted_3`... if taken. The last number
@@ -109,9 +112,12 @@ class Body:
         """A submodule and its forward line; a block with side outputs
         returns them after its output, and they become this scope's too."""
         self.subs.append(Sub(name, ctor))
-        sides = [self.fresh("aux") for _ in ctor.scope.sides] if isinstance(ctor, Instance) else []
+        inner = ctor.scope.sides if isinstance(ctor, Instance) else []
+        sides = [self.fresh("aux") for _ in inner]
         self.emit(f"{', '.join([self.target, *sides])} = self.{name}({self.var})", where)
         self.sides += sides
+        if isinstance(ctor, Instance):
+            self.training.update(ours for ours, theirs in zip(sides, inner) if theirs in ctor.scope.training)
         self.var = self.target
         self.in_shape = self.in_shape or x
         self.out_shape = y
@@ -180,11 +186,18 @@ class Lowering(Visitor):
         from the same tensor."""
         start, target = body.var, body.target
         body.target = body.fresh("aux")
+        first, sides = len(body.lines), len(body.sides)
         self.visit(node.body, body)
         if body.var == start:  # an empty side output (side[[pool]*0]) is the tensor here, kept apart
             body.emit(f"{body.target} = {start}", self.where(node.node.span))
             body.var = body.target
         body.sides.append(body.var)
+        if node.train:  # computed in training only: None in evaluation, as torchvision's aux classifiers
+            where = self.where(node.node.span)
+            made = body.sides[sides:]
+            lines = [(f"    {code}", note) for code, note in body.lines[first:]]
+            body.lines[first:] = [(f"{v} = None", where) for v in made] + [("if self.training:", where), *lines]
+            body.training.update(made)
         body.var, body.target = start, target
         body.kinds.append("side")
 

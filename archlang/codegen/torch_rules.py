@@ -142,6 +142,8 @@ CONSTRUCTORS: dict[str, Rule] = {
     "hardsigmoid": _act("nn.Hardsigmoid", inplace=True),
     "gelu": _act("nn.GELU"),
     "maxout": lambda o, x, y: torch_call("Maxout", o["pieces"]),
+    "chunk": lambda o, x, y: torch_call("Chunk", o["index"], o["of"]),
+    "shuffle": lambda o, x, y: torch_call("ChannelShuffle", o["groups"]),
 }
 
 

@@ -21,6 +21,8 @@ _FILES = {
     "PositionBias": "position_bias",
     "ZeroPadShortcut": "zero_pad_shortcut",
     "Maxout": "maxout",
+    "Chunk": "chunk",
+    "ChannelShuffle": "channel_shuffle",
     "Embed": "embed",
     "PartialConv": "partial_conv",
     "Subsample": "subsample",
