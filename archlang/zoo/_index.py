@@ -6,6 +6,8 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('alexnet', 'alexnet', (), "torchvision's AlexNet (the one-weird-trick form)"),
     ('alexnet_paper', 'alexnet', (('paper', True), ('res', 227)), "the 2012 paper's AlexNet: two-GPU groups, LRN"),
+    ('mobilenet_v3_large', 'mobilenet_v3', (('small', False),), 'MobileNetV3-Large, Table 1: 15 bnecks, 960 -> 1280'),
+    ('mobilenet_v3_small', 'mobilenet_v3', (('small', True),), 'MobileNetV3-Small, Table 2: 11 bnecks, 576 -> 1024'),
     ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
     ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
     ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),
