@@ -1,6 +1,7 @@
 """Every benchmark in one table: `python -m benchmarks` from the repository root.
 
-Runs each figure of check_speed.py (the language core), render_speed.py (the
+Runs each figure of check_speed.py (the language core), worst_case.py (the worst
+inputs within the default limits), render_speed.py (the
 diagrams) and build_speed.py (the PyTorch backend), with their own benchmark
 functions, and prints them in one table in their shared format: the figure,
 its value, its target and pass / FAIL (`info` where a figure has no target).
@@ -26,7 +27,7 @@ from check_speed import Result, run, summary, table
 
 import archlang
 
-GROUPS = ("check", "render", "build")
+GROUPS = ("check", "render", "build", "worst")
 
 
 def check_rows() -> list[Result]:
@@ -50,7 +51,14 @@ def build_rows() -> list[Result]:
     return rows
 
 
-ROWS: dict[str, Callable[[], list[Result]]] = {"check": check_rows, "render": render_rows, "build": build_rows}
+def worst_rows() -> list[Result]:
+    import worst_case
+
+    return worst_case.rows()
+
+
+ROWS: dict[str, Callable[[], list[Result]]] = {"check": check_rows, "render": render_rows, "build": build_rows,
+                                               "worst": worst_rows}
 
 
 def main() -> int:

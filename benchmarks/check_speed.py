@@ -8,7 +8,7 @@ the figures are, and 1 only if a benchmark crashes.
 The figures:
 - `archc check architectures/vgg16.arch` as a whole process (the `archc` entry
   point beside this Python), against `python -c "import torch"` started the
-  same way: the checker must cost a tenth of a torch import. Each command runs
+  same way: the checker must cost a twentieth of a torch import (the open-core issue). Each command runs
   once first, unmeasured, so that both read their files from a warm disk.
   Before that, `python -m compileall -q` byte-compiles the archlang package,
   as any install or first run does: where PYTHONDONTWRITEBYTECODE=1 is set
@@ -116,7 +116,8 @@ def approx_tokens(text: str) -> int:
 
 def check_layers(text: str, expected: int) -> None:
     """Check a spec and make sure it really expanded to `expected` layers."""
-    got = len(archlang.check(text).layers)
+    # past the default limits (50,000 layers, 64 KiB) on purpose: this times the checker itself
+    got = len(archlang.check(text, limits=archlang.Limits(max_layers=2**40, max_bytes=2**30)).layers)
     if got != expected:
         raise RuntimeError(f"the spec checked to {got:,} layers, not {expected:,}")
 
@@ -161,7 +162,7 @@ def torch_process() -> Result:
 
 def process_ratio() -> Result:
     return result("ratio archc check vgg16 / import torch", archc_vgg16_seconds() / import_torch_seconds(), "",
-                  0.10)
+                  0.05)
 
 
 def repeated_100k() -> Result:

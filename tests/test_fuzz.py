@@ -55,6 +55,10 @@ SPANLESS = {"E100", "E109", "E216"}  # unreadable, too deep, not a name of the z
 SECONDS = 1.0
 RETIME = 0.1  # an input slower than this is timed once more
 LAYER_CAP = 2_000
+#: The limits every input is checked under: the layer cap, and the file size the
+#: defaults allowed before they were lowered to 64 KiB (4 MiB), so that inputs of
+#: megabytes still reach the parser and the checker.
+LIMITS = {"max_layers": LAYER_CAP, "max_bytes": 4 * 1024 * 1024}
 
 LARGE = int(os.environ.get("ARCHLANG_FUZZ_EXAMPLES", "0"))
 STATS_FILE = os.environ.get("ARCHLANG_FUZZ_STATS")
@@ -116,7 +120,7 @@ def timed_check(text: str) -> tuple[float, archlang.CheckedNetwork | archlang.Ar
     """Seconds `check` took, and what it gave; anything but ArchError escapes."""
     start = time.perf_counter()
     try:
-        result: archlang.CheckedNetwork | archlang.ArchError = archlang.check(text, limits={"max_layers": LAYER_CAP})
+        result: archlang.CheckedNetwork | archlang.ArchError = archlang.check(text, limits=LIMITS)
     except archlang.ArchError as error:
         result = error
     return time.perf_counter() - start, result
@@ -139,7 +143,7 @@ def check_cleanly(text: str, stats: Stats | None = None) -> None:
         assert result.errors, "ArchError without an error"
         # analyze, which never raises, finds the same diagnostics that check raises with
         # (but for E109, which depends on how deep the stack already is).
-        analysis = archlang.analyze(text, limits={"max_layers": LAYER_CAP})
+        analysis = archlang.analyze(text, limits=LIMITS)
         if "E109" not in {d.code for d in result.diagnostics}:
             assert [(d.code, d.span) for d in analysis.diagnostics] == [(d.code, d.span) for d in result.diagnostics]
         for diagnostic in result.diagnostics:
@@ -430,7 +434,7 @@ REGRESSIONS = [
 def test_regression(text: str, code: str) -> None:
     check_cleanly(text)
     with pytest.raises(archlang.ArchError) as info:
-        archlang.check(text)
+        archlang.check(text, limits=LIMITS)
     assert code in {d.code for d in info.value.errors}
 
 

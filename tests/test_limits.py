@@ -2,8 +2,8 @@
 
 | limit                          | default            | error | override                                  |
 |--------------------------------|--------------------|-------|-------------------------------------------|
-| layers after expansion         | 1,000,000          | E307  | Limits(max_layers=), --max-layers         |
-| bytes of spec (file, import)   | 4 MiB              | E100  | Limits(max_bytes=), --max-bytes           |
+| layers after expansion         | 50,000             | E307  | Limits(max_layers=), --max-layers         |
+| bytes of spec (file, import)   | 64 KiB             | E100  | Limits(max_bytes=), --max-bytes           |
 | bracket nesting                | 100                | E109  | Limits(max_depth=), --max-depth           |
 | import nesting                 | 32 files           | E215  | Limits(max_import_depth=), --max-import... |
 | a size, count or stride        | 2,147,483,647      | E306  | none: no network needs more               |
@@ -30,7 +30,7 @@ def test_layer_count_is_capped_before_expanding() -> None:
     start = time.perf_counter()
     assert codes(HEAD + "[conv3-64]*1000000000") == [("E307", 3, 1)]
     assert time.perf_counter() - start < 1
-    assert archlang.Limits().max_layers == 1_000_000
+    assert archlang.Limits().max_layers == 50_000
 
 
 def test_layer_cap_is_found_without_expanding_blocks() -> None:
@@ -55,13 +55,13 @@ def test_layer_cap_can_be_raised_and_lowered(tmp_path: Path) -> None:
 
 
 def test_file_size_is_capped(tmp_path: Path) -> None:
-    path = write(tmp_path, "big.arch", HEAD + "conv3-8\n" + "# padding\n" * 500_000)
-    assert source.MAX_SOURCE_BYTES == 4 * 1024 * 1024
+    path = write(tmp_path, "big.arch", HEAD + "conv3-8\n" + "# padding\n" * 10_000)
+    assert source.MAX_SOURCE_BYTES == 64 * 1024
     with pytest.raises(archlang.ArchError) as info:
         archlang.check(path)
     [error] = info.value.errors
     assert error.code == "E100" and error.span is None
-    assert f"{path.stat().st_size:,} bytes, more than the limit of 4,194,304" in error.message
+    assert f"{path.stat().st_size:,} bytes, more than the limit of 65,536" in error.message
     assert "--max-bytes" in (error.hint or "")
 
 

@@ -46,7 +46,12 @@ class _Fields(Visitor):
         at = len(out)
         out.append(None)  # the join's row comes first: filled in once the paths are known
         ends = [self.visit(path, rf, out) for path in node.paths]
-        rf = _widest(ends) if len(node.layer.out_shape) > 1 else None
+        # A path that ends in 1x1 and is broadcast over a larger map (a squeeze-and-excite
+        # gate's global pool) sees the whole input but does not set where the join's
+        # outputs lie: its jump (the pool's) would be carried past the gate.
+        spatial = node.layer.out_shape[1:]
+        kept = [rf for rf, shape in zip(ends, node.outs) if shape[1:] == spatial] if node.outs else ends
+        rf = _widest(kept or ends) if len(node.layer.out_shape) > 1 else None
         out[at] = rf
         return rf
 
