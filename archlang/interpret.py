@@ -23,7 +23,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .checker.checked import Aside, Branched, CheckedNetwork, Layer, Row
+from .checker.checked import Aside, Branched, CheckedNetwork, Group, Layer, Row
+from .joins import layer_scale_shape
 from .layers import TABLES, bn_settings, window_of
 from .nodes import Node, Visitor
 from .units import Shape
@@ -87,6 +88,9 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
     "posbias": lambda o, x, y: [("bias", x)],
     "embed": lambda o, x, y: [("weight", (o["vocab"], o["dim"]))],
     "rbf": lambda o, x, y: [("prototypes", (o["out"], x[0]))],
+    "layernorm": lambda o, x, y: [("weight", (x[0],)), ("bias", (x[0],))],
+    "pointwise": _fc_layout,
+    "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
 }
 
 
@@ -208,6 +212,16 @@ def _maxout(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return x.reshape(x.shape[0], x.shape[1] // pieces, pieces, *x.shape[2:]).max(2).values
 
 
+def _layernorm(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Over the channels at each position: channels last, normalised, moved back."""
+    last = x.movedim(1, -1)
+    return F.layer_norm(last, (x.shape[1],), t[0], t[1], layer.opts["eps"]).movedim(-1, 1)
+
+
+def _pointwise(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    return F.linear(x.movedim(1, -1), t[0], t[1] if layer.opts["bias"] else None).movedim(-1, 1)
+
+
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
     return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
 
@@ -247,6 +261,8 @@ APPLY: dict[str, Apply] = {
     "hardsigmoid": _activation(F.hardsigmoid),
     "gelu": _activation(F.gelu),
     "maxout": _maxout,
+    "layernorm": _layernorm,
+    "pointwise": _pointwise,
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:
@@ -297,9 +313,20 @@ class _Run(Visitor):
         return _act(layer, y)
 
     def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:
-        self._take(node.layer)
-        outs = [self.visit(path, x) for path in node.paths]
+        tensors = self._take(node.layer)
+        if tensors:  # a residual's layer scale: its one body times the scale, before a droppath that ends it
+            outs = [x if not path.items else self._scaled(path, x, tensors[0]) for path in node.paths]
+        else:
+            outs = [self.visit(path, x) for path in node.paths]
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
+
+    def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        items = path.items
+        last = items[-1] if items and isinstance(items[-1], Layer) and items[-1].kind.name == "droppath" else None
+        for item in items[:-1] if last is not None else items:
+            x = self.visit(item, x)
+        x = scale * x
+        return self.visit(last, x) if last is not None else x
 
     def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
         self.sides.append(self.visit(node.body, x))

@@ -235,7 +235,7 @@ STAGES = [
     {"ir"},
     {"syntax"},
     {"scope"},
-    {"layers"},
+    {"layers", "kind", "channel_kinds"},
     {"joins"},
     {"checker"},
     {"pipeline"},

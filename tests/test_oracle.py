@@ -40,6 +40,8 @@ EXAMPLES: dict[str, str] = {
     "batchnorm": "input 3@4x4\nbatchnorm, bn eps=0.001, batchnorm(0.5, 0.3)",
     "adaptiveavgpool": "input 3@9x7\nadaptiveavgpool4x3, adaptiveavgpool(7), adaptivepool2x5",
     "droppath": "input 4@4x4\nact relu\n{x + conv3-4, droppath(0.2)}, droppath(0.5, batch)",
+    "layernorm": "input 4@5x3\nlayernorm, layernorm(1e-6), conv3-4, gap, ln eps=0.01",
+    "pointwise": "input 4@5x3\npointwise-6 act=gelu, pointwise-3 bias=false, gap, pointwise-2",
     "posbias": "input 3@4x4\nposbias",
     "embed": "input 7\nembed-5 vocab=11, conv3-4",
     "partialconv": "input 6@9x9\npartialconv5-16 table=lenet5 p=0",
@@ -71,6 +73,9 @@ STRUCTURES = [
     "input 8@8x8\nact relu\n{x * avgpool8, conv1-2, relu, conv1-8, sigmoid}, conv3-8",
     "input 4@8x8\nact relu\n[{x | conv3-4}]*3, {(conv1-8/2 act=none) + conv3-8/2, conv3-8 act=none}",
     "input 4@12x12\nact relu\npad valid\n{x | conv3-4, conv3-4} crop=true, {x | conv1-4, {x | conv3-2} crop=true} crop=true",
+    # a layer scale: on a block of its own, before a droppath that ends the body; at the top level too
+    ("input 4@6x6\ndef block(w) = {x + conv3-w g=w, layernorm, pointwise-(2 * w), gelu, pointwise-w, "
+     "droppath(0.1)} scale=0.5\n[block(4)]*2, conv1-4, {x + conv1-4} scale=0.25, gap, {x + pointwise-4} scale=2"),
     ("input 3@8x8\nact relu\nlet w(c) = 4 * c\ndef same(k) = {x + conv1-(in_channels if k > 0 else 1)}\n"
     "[conv3-w(i + 1)]*3 as i, same(1)"),
 ]

@@ -37,10 +37,6 @@ OUTPUTS = json.loads(OUTPUTS_FILE.read_text()) if OUTPUTS_FILE.exists() else {}
 #: Models the zoo does not express yet, with what is missing (the README says the same).
 MISSING: dict[str, str] = {name: "its family file is not written yet" for name in [
     "alexnet",
-    "convnext_base",
-    "convnext_large",
-    "convnext_small",
-    "convnext_tiny",
     "densenet121",
     "densenet161",
     "densenet169",

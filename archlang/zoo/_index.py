@@ -4,6 +4,10 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 """
 
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
+    ('convnext_tiny', 'convnext', (('c', 96), ('deep', 9), ('sd', 0.1)), 'ConvNeXt-T: 96 192 384 768, blocks 3 3 9 3'),
+    ('convnext_small', 'convnext', (('c', 96), ('deep', 27), ('sd', 0.4)), 'ConvNeXt-S: 96 192 384 768, blocks 3 3 27 3'),
+    ('convnext_base', 'convnext', (('c', 128), ('deep', 27), ('sd', 0.5)), 'ConvNeXt-B: 128 256 512 1024, blocks 3 3 27 3'),
+    ('convnext_large', 'convnext', (('c', 192), ('deep', 27), ('sd', 0.5)), 'ConvNeXt-L: 192 384 768 1536, blocks 3 3 27 3'),
     ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
     ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
     ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),

@@ -26,6 +26,8 @@ _FILES = {
     "Subsample": "subsample",
     "RBF": "rbf",
     "StochasticDepth": "stochastic_depth",
+    "ChannelLayerNorm": "channel_layer_norm",
+    "Pointwise": "pointwise",
 }
 
 _HERE = Path(__file__).resolve().parent
