@@ -90,6 +90,10 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
     "rbf": lambda o, x, y: [("prototypes", (o["out"], x[0]))],
     "layernorm": lambda o, x, y: [("weight", (x[0],)), ("bias", (x[0],))],
     "pointwise": _fc_layout,
+    "patchembed": lambda o, x, y: [("class_token", (1, 1, o["dim"])), ("weight", (o["dim"], x[0], o["patch"], o["patch"])),
+                                   ("bias", (o["dim"],)), ("pos_embedding", (1, y[1], o["dim"]))],
+    "attention": lambda o, x, y: [("in_proj_weight", (3 * x[0], x[0])), ("in_proj_bias", (3 * x[0],)),
+                                  ("out_proj.weight", (x[0], x[0])), ("out_proj.bias", (x[0],))],
     "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
 }
 
@@ -222,6 +226,22 @@ def _pointwise(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return F.linear(x.movedim(1, -1), t[0], t[1] if layer.opts["bias"] else None).movedim(-1, 1)
 
 
+def _patchembed(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    patches = F.conv2d(x, t[1], t[2], stride=layer.opts["patch"]).flatten(2)
+    first = t[0].reshape(1, -1, 1).expand(x.shape[0], -1, -1)
+    return torch.cat([first, patches], 2) + t[3][0].t()
+
+
+def _attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """softmax(QK^T / sqrt(d)) V per head, written out: the heads' outputs side by side, projected."""
+    heads, (n, d, length) = layer.opts["heads"], x.shape
+    q, k, v = F.linear(x.transpose(1, 2), t[0], t[1]).chunk(3, -1)
+    split = [a.reshape(n, length, heads, d // heads).transpose(1, 2) for a in (q, k, v)]
+    weights = torch.softmax(split[0] @ split[1].transpose(-1, -2) / math.sqrt(d // heads), -1)
+    joined = (weights @ split[2]).transpose(1, 2).reshape(n, length, d)
+    return F.linear(joined, t[2], t[3]).transpose(1, 2)
+
+
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
     return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
 
@@ -263,6 +283,9 @@ APPLY: dict[str, Apply] = {
     "maxout": _maxout,
     "layernorm": _layernorm,
     "pointwise": _pointwise,
+    "patchembed": _patchembed,
+    "attention": _attention,
+    "token": lambda x, layer, t: x[:, :, layer.opts["index"]],
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:

@@ -40,6 +40,7 @@ from .options import (
     probability,
     real,
 )
+from .token_kinds import ATTENTION, PATCHEMBED, TOKEN
 from .units import Shape, fmt_shape, volume
 
 __all__ = [
@@ -479,6 +480,9 @@ KINDS: tuple[Kind, ...] = (
          doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
     LAYERNORM,
     POINTWISE,
+    PATCHEMBED,
+    ATTENTION,
+    TOKEN,
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),

@@ -97,11 +97,6 @@ MISSING: dict[str, str] = {name: "its family file is not written yet" for name i
     "vgg16_bn",
     "vgg19",
     "vgg19_bn",
-    "vit_b_16",
-    "vit_b_32",
-    "vit_h_14",
-    "vit_l_16",
-    "vit_l_32",
 ]}
 
 #: Models too large to run on a CPU in CI (parameters x MACs): their function test needs ARCHLANG_ZOO_ALL=1.

@@ -18,4 +18,9 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('resnext101_64x4d', 'resnet', (('depth', 101), ('groups', 64), ('width', 4)), 'ResNeXt-101, 64 groups of 4'),
     ('wide_resnet50_2', 'resnet', (('depth', 50), ('width', 128)), 'Wide ResNet-50-2: bottlenecks twice as wide'),
     ('wide_resnet101_2', 'resnet', (('depth', 101), ('width', 128)), 'Wide ResNet-101-2'),
+    ('vit_b_16', 'vit', (('patch', 16),), 'ViT-B/16'),
+    ('vit_b_32', 'vit', (('patch', 32),), 'ViT-B/32'),
+    ('vit_l_16', 'vit', (('patch', 16), ('dim', 1024), ('depth', 24), ('heads', 16), ('mlp', 4096)), 'ViT-L/16'),
+    ('vit_l_32', 'vit', (('patch', 32), ('dim', 1024), ('depth', 24), ('heads', 16), ('mlp', 4096)), 'ViT-L/32'),
+    ('vit_h_14', 'vit', (('patch', 14), ('dim', 1280), ('depth', 32), ('heads', 16), ('mlp', 5120)), 'ViT-H/14, at 224 as torchvision builds it'),
 )

@@ -28,6 +28,9 @@ _FILES = {
     "StochasticDepth": "stochastic_depth",
     "ChannelLayerNorm": "channel_layer_norm",
     "Pointwise": "pointwise",
+    "PatchEmbed": "patch_embed",
+    "SelfAttention": "self_attention",
+    "TakeToken": "take_token",
 }
 
 _HERE = Path(__file__).resolve().parent
