@@ -23,7 +23,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .checker.checked import Aside, Branched, CheckedNetwork, Layer, Row
+from .checker.checked import Aside, Branched, CheckedNetwork, Group, Layer, Row
+from .joins import layer_scale_shape
 from .layers import TABLES, bn_settings, window_of
 from .nodes import Node, Visitor
 from .units import Shape
@@ -87,6 +88,13 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
     "posbias": lambda o, x, y: [("bias", x)],
     "embed": lambda o, x, y: [("weight", (o["vocab"], o["dim"]))],
     "rbf": lambda o, x, y: [("prototypes", (o["out"], x[0]))],
+    "layernorm": lambda o, x, y: [("weight", (x[0],)), ("bias", (x[0],))],
+    "pointwise": _fc_layout,
+    "patchembed": lambda o, x, y: [("class_token", (1, 1, o["dim"])), ("weight", (o["dim"], x[0], o["patch"], o["patch"])),
+                                   ("bias", (o["dim"],)), ("pos_embedding", (1, y[1], o["dim"]))],
+    "attention": lambda o, x, y: [("in_proj_weight", (3 * x[0], x[0])), ("in_proj_bias", (3 * x[0],)),
+                                  ("out_proj.weight", (x[0], x[0])), ("out_proj.bias", (x[0],))],
+    "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
 }
 
 
@@ -211,6 +219,30 @@ def _maxout(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
 def _shuffle(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     groups = layer.opts["groups"]
     return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:]).transpose(1, 2).flatten(1, 2)
+def _layernorm(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Over the channels at each position: channels last, normalised, moved back."""
+    last = x.movedim(1, -1)
+    return F.layer_norm(last, (x.shape[1],), t[0], t[1], layer.opts["eps"]).movedim(-1, 1)
+
+
+def _pointwise(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    return F.linear(x.movedim(1, -1), t[0], t[1] if layer.opts["bias"] else None).movedim(-1, 1)
+
+
+def _patchembed(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    patches = F.conv2d(x, t[1], t[2], stride=layer.opts["patch"]).flatten(2)
+    first = t[0].reshape(1, -1, 1).expand(x.shape[0], -1, -1)
+    return torch.cat([first, patches], 2) + t[3][0].t()
+
+
+def _attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """softmax(QK^T / sqrt(d)) V per head, written out: the heads' outputs side by side, projected."""
+    heads, (n, d, length) = layer.opts["heads"], x.shape
+    q, k, v = F.linear(x.transpose(1, 2), t[0], t[1]).chunk(3, -1)
+    split = [a.reshape(n, length, heads, d // heads).transpose(1, 2) for a in (q, k, v)]
+    weights = torch.softmax(split[0] @ split[1].transpose(-1, -2) / math.sqrt(d // heads), -1)
+    joined = (weights @ split[2]).transpose(1, 2).reshape(n, length, d)
+    return F.linear(joined, t[2], t[3]).transpose(1, 2)
 
 
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
@@ -254,6 +286,11 @@ APPLY: dict[str, Apply] = {
     "maxout": _maxout,
     "chunk": lambda x, layer, t: x.chunk(layer.opts["of"], 1)[layer.opts["index"]],
     "shuffle": _shuffle,
+    "layernorm": _layernorm,
+    "pointwise": _pointwise,
+    "patchembed": _patchembed,
+    "attention": _attention,
+    "token": lambda x, layer, t: x[:, :, layer.opts["index"]],
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:
@@ -305,9 +342,20 @@ class _Run(Visitor):
         return _act(layer, y)
 
     def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:
-        self._take(node.layer)
-        outs = [self.visit(path, x) for path in node.paths]
+        tensors = self._take(node.layer)
+        if tensors:  # a residual's layer scale: its one body times the scale, before a droppath that ends it
+            outs = [x if not path.items else self._scaled(path, x, tensors[0]) for path in node.paths]
+        else:
+            outs = [self.visit(path, x) for path in node.paths]
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
+
+    def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        items = path.items
+        last = items[-1] if items and isinstance(items[-1], Layer) and items[-1].kind.name == "droppath" else None
+        for item in items[:-1] if last is not None else items:
+            x = self.visit(item, x)
+        x = scale * x
+        return self.visit(last, x) if last is not None else x
 
     def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
         # As a module in evaluation: a side output of training only (and any inside it)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .layers import BY_KIND, CONV, Kind
-from .options import Option, OptionError, RuleError, as_is, boolean, describe
+from .options import Option, OptionError, RuleError, above_zero, as_is, boolean, describe
 from .units import Shape, fmt_shape
 
 Opts = Mapping[str, Any]
@@ -120,8 +120,15 @@ def crop_offsets(size: Shape, target: Shape) -> tuple[int, ...]:
 
 
 def _sum_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
-    """The written paths must agree; identity paths are made to fit afterwards (a shortcut)."""
-    outs = [p.out for p in paths if not p.identity] or [x]
+    """The written paths must agree; identity paths are made to fit afterwards (a shortcut).
+    A layer scale multiplies one body: it needs one written path beside the identity."""
+    written = [p for p in paths if not p.identity]
+    if opts.get("scale") is not None and (len(written) != 1 or len(paths) != 2):
+        raise RuleError("E311", f"scale= multiplies the body of a residual {{x + f}}, but this sum has "
+                        f"{len(written)} written path{'s' * (len(written) != 1)} and "
+                        f"{len(paths) - len(written)} identity path{'s' * (len(paths) - len(written) != 1)}",
+                        "write the layer scale on a sum of x and one body")
+    outs = [p.out for p in written] or [x]
     if any(y != outs[0] for y in outs):
         raise RuleError("E311", "the paths of this sum end in different shapes",
                         _listing([p for p in paths if not p.identity]))
@@ -144,6 +151,12 @@ def _gate_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
                             "end the gate in as many channels as the input, on a 1x1 map (gap is a vector: "
                             "use adaptivepool1 to keep C@1x1)")
     return x
+
+
+def layer_scale_shape(y: Shape) -> Shape:
+    """The shape of a residual's layer scale: one factor per channel, broadcast
+    over positions (torchvision's CNBlock: (C, 1, 1))."""
+    return (y[0], *(1 for _ in y[1:]))
 
 
 def projection_stride(x: Shape, y: Shape) -> int | None:
@@ -192,13 +205,19 @@ JOINS: tuple[Join, ...] = (
          options=(Option("crop", boolean, False, help="centre-crop every path to the smallest (U-Net's skips)"),),
          doc="{a | b | c}: the paths, concatenated on channels (Inception; {x | f}: DenseNet); the sizes must "
              "agree, unless crop=true"),
-    Join(name="add", symbol="+", what="a residual", shape=_sum_shape, label=lambda o: "add", act_after=True, projects=True,
+    Join(name="add", symbol="+", what="a residual", shape=_sum_shape,
+         label=lambda o: "add" if o.get("scale") is None else f"add, layer scale {o['scale']:g}", act_after=True, projects=True,
          options=(Option("shortcut", _shortcut_mode, "auto", symbolic=True,
                          help="how the shortcut is made when the body changes the shape",
                          hint="auto: identity if shapes agree, else a projection (the paper's B)"),
-                  Option("act", as_is, None, symbolic=True, help="the activation after the sum")),
+                  Option("act", as_is, None, symbolic=True, help="the activation after the sum"),
+                  Option("scale", above_zero, None,
+                         help="a layer scale: the body times a learned factor per channel, starting at "
+                              "this value (ConvNeXt: 1e-6), before a droppath that ends the body")),
+         params=lambda o, x, y: y[0] if o.get("scale") is not None else 0,
          doc="{x + f}: the body's output plus a shortcut of the input (ResNet); {p + f}: two written paths "
-             "added (RegNet's projection first)"),
+             "added (RegNet's projection first); {x + f} scale=1e-6: the body times a learned per-channel "
+             "layer scale (ConvNeXt)"),
     Join(name="gate", symbol="*", what="a gate", shape=_gate_shape, label=lambda o: "gate", options=(),
          doc="{x * f}: the input times a gate computed from it, broadcast over positions (squeeze-and-excite)"),
 )

@@ -235,7 +235,7 @@ STAGES = [
     {"ir"},
     {"syntax"},
     {"scope"},
-    {"layers", "channels"},
+    {"layers", "kind", "channels", "channel_kinds", "token_kinds"},
     {"joins"},
     {"checker"},
     {"pipeline"},

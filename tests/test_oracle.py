@@ -40,6 +40,11 @@ EXAMPLES: dict[str, str] = {
     "batchnorm": "input 3@4x4\nbatchnorm, bn eps=0.001, batchnorm(0.5, 0.3)",
     "adaptiveavgpool": "input 3@9x7\nadaptiveavgpool4x3, adaptiveavgpool(7), adaptivepool2x5",
     "droppath": "input 4@4x4\nact relu\n{x + conv3-4, droppath(0.2)}, droppath(0.5, batch)",
+    "layernorm": "input 4@5x3\nlayernorm, layernorm(1e-6), conv3-4, gap, ln eps=0.01",
+    "pointwise": "input 4@5x3\npointwise-6 act=gelu, pointwise-3 bias=false, gap, pointwise-2",
+    "patchembed": "input 3@8x6\npatchembed-6 patch=2, layernorm, patchembed2-4 if false",
+    "attention": "input 3@8x8\npatchembed-8 patch=4, attention(2), attention(1), token(0)",
+    "token": "input 3@8x8\npatchembed-4 patch=4, token(0), fc-2",
     "posbias": "input 3@4x4\nposbias",
     "embed": "input 7\nembed-5 vocab=11, conv3-4",
     "partialconv": "input 6@9x9\npartialconv5-16 table=lenet5 p=0",
@@ -79,6 +84,9 @@ STRUCTURES = [
     # ShuffleNet V2's units: a channel split, and both branches of the input, each then shuffled
     ("input 8@8x8\nact relu\n[{chunk(0) | chunk(1), conv1-4, conv3-4 g=4 act=none, conv1-4}, shuffle(2)]*2, "
      "{conv3-8/2 g=8 act=none, conv1-4 | conv1-4, conv3-4/2 g=4 act=none}, shuffle(2), gap, fc-3"),
+    # a layer scale: on a block of its own, before a droppath that ends the body; at the top level too
+    ("input 4@6x6\ndef block(w) = {x + conv3-w g=w, layernorm, pointwise-(2 * w), gelu, pointwise-w, "
+     "droppath(0.1)} scale=0.5\n[block(4)]*2, conv1-4, {x + conv1-4} scale=0.25, gap, {x + pointwise-4} scale=2"),
     ("input 3@8x8\nact relu\nlet w(c) = 4 * c\ndef same(k) = {x + conv1-(in_channels if k > 0 else 1)}\n"
     "[conv3-w(i + 1)]*3 as i, same(1)"),
 ]

@@ -114,7 +114,8 @@ class Walk(Visitor):
             return None, None
         if join.act_after and act is _DEFAULT:
             act = None if (ctx.tail or ctx.act_follows) else file_act(ctx)
-        layer = Layer(join, opts, node.span, x, y, 0, 0, None if act is _DEFAULT else act, node.label,
+        layer = Layer(join, opts, node.span, x, y, join.params(opts, x, y), join.macs(opts, x, y),
+                      None if act is _DEFAULT else act, node.label,
                       origin=ctx.origin)
         return Branched(node, join, groups, layer, tuple(_path_out(g, p.out) for g, p in zip(groups, seen))), y
 

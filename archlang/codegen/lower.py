@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..checker.checked import Aside, Block, Branched, CheckedNetwork, Layer, Repeated, Row
+from ..checker.checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Repeated, Row
 from ..layers import BY_KIND, bn_settings
 from ..nodes import Visitor
 from ..units import Shape
 from .names import attribute, comment_text, derived
-from .torch_rules import JOINS, batchnorm, constructor
+from .torch_rules import JOINS, batchnorm, constructor, layer_scale
 
 
 class ClassOf(Protocol):
@@ -202,6 +202,24 @@ class Lowering(Visitor):
         body.kinds.append("side")
 
     def visit_Branched(self, node: Branched, body: Body) -> None:
+        """A branch; a residual with a layer scale (`scale=`) is a module of
+        its own that holds the scale as its parameter, so the scale comes
+        before the body's layers in the state_dict, as torchvision's CNBlock
+        registers its layer_scale."""
+        scale = node.layer.opts.get("scale")
+        if scale is None:
+            self._branch(node, body)
+            return
+        inner = Body(top=False)
+        inner.subs.append(Sub(inner.name("layer_scale"), layer_scale(node.layer.out_shape, scale)))
+        self._branch(node, inner)
+        instance = Instance(inner)
+        self.instances.append(instance)
+        body.add(body.numbered("block"), instance, self.where(node.node.span), node.layer.in_shape,
+                 node.layer.out_shape)
+        body.kinds += inner.kinds
+
+    def _branch(self, node: Branched, body: Body) -> None:
         """Paths from one input, each into a variable of its own (an identity
         path is the input itself), joined by the join's expression; then the
         activation after the join, if any (a residual's)."""
@@ -218,7 +236,10 @@ class Lowering(Visitor):
                 outs.append(start)
                 continue
             body.var, body.target = start, body.fresh(rule.prefixes[min(i, len(rule.prefixes) - 1)])
-            self.visit(path, body)
+            if join.opts.get("scale") is not None:
+                self._scaled_path(path, body, self.where(node.node.span))
+            else:
+                self.visit(path, body)
             outs.append(body.var)
         body.emit(f"{target} = {rule.expression(outs, node.outs, join.out_shape)}", self.where(node.node.span))
         body.var, body.target, body.out_shape = target, target, join.out_shape
@@ -229,6 +250,17 @@ class Lowering(Visitor):
             act_name = derived(name, node.join.prefix, act.prefix)
             act_name = body.name(act_name if act_name not in body.taken else f"{name}_{act.prefix}")
             body.add(act_name, text, self.where(node.node.span), join.out_shape, join.out_shape)
+
+    def _scaled_path(self, path: Group, body: Body, where: str) -> None:
+        """A residual's body times its layer scale: before a droppath that
+        ends the body, as torchvision's CNBlock scales, then drops."""
+        items, last = split_droppath(path)
+        for item in items:
+            self.visit(item, body)
+        body.emit(f"{body.target} = self.layer_scale * {body.var}", where)
+        body.var = body.target
+        if last is not None:
+            self.visit(last, body)
 
     def visit_Layer(self, layer: Layer, body: Body) -> None:
         kind = layer.kind
@@ -264,6 +296,14 @@ class Lowering(Visitor):
         if len(rows) == 1 and len(inner.kinds) == 1:
             return body.name(attribute(rows[0].name)) if body.top else body.numbered(inner.kinds[0])
         return body.numbered(attribute(label) if label else "block")
+
+
+def split_droppath(path: Group) -> tuple[tuple[Any, ...], Layer | None]:
+    """A path's items and the droppath layer that ends it, if one does."""
+    items = path.items
+    if items and isinstance(items[-1], Layer) and items[-1].kind.name == "droppath":
+        return items[:-1], items[-1]
+    return items, None
 
 
 def _is_one_call(inner: Body) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..joins import crop_offsets
+from ..joins import crop_offsets, layer_scale_shape
 from ..layers import BN_EPS, BN_MOMENTUM, Kind, window_of
 from ..units import Shape
 from .helpers import table_constant
@@ -91,6 +91,18 @@ def batchnorm(opts: Opts, x: Shape, y: Shape) -> str:
                       momentum=_unless(opts.get("momentum", BN_MOMENTUM), BN_MOMENTUM))
 
 
+def layernorm(opts: Opts, x: Shape, y: Shape) -> str:
+    """nn.LayerNorm on a vector; over the channels of a map, the helper that
+    moves them last and back (torchvision's LayerNorm2d)."""
+    module = "nn.LayerNorm" if len(x) == 1 else "ChannelLayerNorm"
+    return torch_call(module, x[0], eps=_unless(opts["eps"], 1e-5))
+
+
+def layer_scale(y: Shape, value: float) -> str:
+    """A residual's layer scale: a parameter of one factor per channel (torchvision's CNBlock)."""
+    return f"nn.Parameter(torch.full({py(layer_scale_shape(y))}, {py(value)}))"
+
+
 def _partial(opts: Opts, x: Shape, y: Shape) -> str:
     return torch_call("PartialConv", table_constant(opts["table"]), f"nn.Conv{len(x) - 1}d",
                       **_window(opts, x), bias=_unless(opts["bias"], True))
@@ -130,6 +142,12 @@ CONSTRUCTORS: dict[str, Rule] = {
     "subsample": lambda o, x, y: torch_call("Subsample", x[0], _pool("nn.AvgPool")(o, x, y)),
     "rbf": lambda o, x, y: torch_call("RBF", x[0], o["out"]),
     "zeropad": lambda o, x, y: torch_call("ZeroPadShortcut", y[0] - x[0], o["stride"]),
+    "layernorm": layernorm,
+    "pointwise": lambda o, x, y: torch_call("nn.Linear" if len(x) == 1 else "Pointwise", x[0], o["out"],
+                                            bias=_unless(o["bias"], True)),
+    "patchembed": lambda o, x, y: torch_call("PatchEmbed", x[0], o["dim"], o["patch"], y[1]),
+    "attention": lambda o, x, y: torch_call("SelfAttention", x[0], o["heads"]),
+    "token": lambda o, x, y: torch_call("TakeToken", o["index"]),
     "relu": _act("nn.ReLU", inplace=True),
     "leakyrelu": _act("nn.LeakyReLU", inplace=True),
     "elu": _act("nn.ELU", inplace=True),

@@ -6,6 +6,10 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('alexnet', 'alexnet', (), "torchvision's AlexNet (the one-weird-trick form)"),
     ('alexnet_paper', 'alexnet', (('paper', True), ('res', 227)), "the 2012 paper's AlexNet: two-GPU groups, LRN"),
+    ('convnext_tiny', 'convnext', (('c', 96), ('deep', 9), ('sd', 0.1)), 'ConvNeXt-T: 96 192 384 768, blocks 3 3 9 3'),
+    ('convnext_small', 'convnext', (('c', 96), ('deep', 27), ('sd', 0.4)), 'ConvNeXt-S: 96 192 384 768, blocks 3 3 27 3'),
+    ('convnext_base', 'convnext', (('c', 128), ('deep', 27), ('sd', 0.5)), 'ConvNeXt-B: 128 256 512 1024, blocks 3 3 27 3'),
+    ('convnext_large', 'convnext', (('c', 192), ('deep', 27), ('sd', 0.5)), 'ConvNeXt-L: 192 384 768 1536, blocks 3 3 27 3'),
     ('efficientnet_b0', 'efficientnet', (('width', 1.0), ('depth', 1.0), ('dropout', 0.2), ('res', 224)), 'EfficientNet-B0, 224x224'),
     ('efficientnet_b1', 'efficientnet', (('width', 1.0), ('depth', 1.1), ('dropout', 0.2), ('res', 240)), 'EfficientNet-B1, 240x240'),
     ('efficientnet_b2', 'efficientnet', (('width', 1.1), ('depth', 1.2), ('dropout', 0.3), ('res', 288)), 'EfficientNet-B2, 288x288'),
@@ -44,4 +48,9 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('vgg16_bn', 'vgg', (('depth', 16), ('bn', True)), 'VGG-16 with batch norm'),
     ('vgg19', 'vgg', (('depth', 19),), 'VGG-19, configuration E'),
     ('vgg19_bn', 'vgg', (('depth', 19), ('bn', True)), 'VGG-19 with batch norm'),
+    ('vit_b_16', 'vit', (('patch', 16),), 'ViT-B/16'),
+    ('vit_b_32', 'vit', (('patch', 32),), 'ViT-B/32'),
+    ('vit_l_16', 'vit', (('patch', 16), ('dim', 1024), ('depth', 24), ('heads', 16), ('mlp', 4096)), 'ViT-L/16'),
+    ('vit_l_32', 'vit', (('patch', 32), ('dim', 1024), ('depth', 24), ('heads', 16), ('mlp', 4096)), 'ViT-L/32'),
+    ('vit_h_14', 'vit', (('patch', 14), ('dim', 1280), ('depth', 32), ('heads', 16), ('mlp', 5120)), 'ViT-H/14, at 224 as torchvision builds it'),
 )

@@ -28,6 +28,11 @@ _FILES = {
     "Subsample": "subsample",
     "RBF": "rbf",
     "StochasticDepth": "stochastic_depth",
+    "ChannelLayerNorm": "channel_layer_norm",
+    "Pointwise": "pointwise",
+    "PatchEmbed": "patch_embed",
+    "SelfAttention": "self_attention",
+    "TakeToken": "take_token",
 }
 
 _HERE = Path(__file__).resolve().parent
