@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .channels import chunk_shape, shuffle_shape
 from .channel_kinds import LAYERNORM, POINTWISE
+from .channels import chunk_shape, shuffle_shape
 from .kind import Kind, NetworkInput, Opts
 from .options import (
     Option,
