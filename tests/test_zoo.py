@@ -35,26 +35,26 @@ OUTPUTS_FILE = ROOT / "tests" / "golden" / "zoo_outputs.json"
 OUTPUTS = json.loads(OUTPUTS_FILE.read_text()) if OUTPUTS_FILE.exists() else {}
 
 #: Models the zoo does not express yet, with what is missing (the README says the same).
-MISSING: dict[str, str] = {name: "its family file is not written yet" for name in [
-    "densenet121",
-    "densenet161",
-    "densenet169",
-    "densenet201",
-    "maxvit_t",
-    "mnasnet0_5",
-    "mnasnet0_75",
-    "mnasnet1_0",
-    "mnasnet1_3",
-    "mobilenet_v2",
-    "squeezenet1_0",
-    "squeezenet1_1",
-    "swin_b",
-    "swin_s",
-    "swin_t",
-    "swin_v2_b",
-    "swin_v2_s",
-    "swin_v2_t",
-]}
+MISSING: dict[str, str] = {
+    "densenet121": "its family file is not written yet",
+    "densenet161": "its family file is not written yet",
+    "densenet169": "its family file is not written yet",
+    "densenet201": "its family file is not written yet",
+    "maxvit_t": "block and grid attention with relative position biases, and MaxViT's MBConv (pre-norm, pooled shortcut)",
+    "mnasnet0_5": "its family file is not written yet",
+    "mnasnet0_75": "its family file is not written yet",
+    "mnasnet1_0": "its family file is not written yet",
+    "mnasnet1_3": "its family file is not written yet",
+    "mobilenet_v2": "its family file is not written yet",
+    "squeezenet1_0": "its family file is not written yet",
+    "squeezenet1_1": "its family file is not written yet",
+    "swin_b": "windowed attention with shifted windows and a relative position bias, and patch merging",
+    "swin_s": "windowed attention with shifted windows and a relative position bias, and patch merging",
+    "swin_t": "windowed attention with shifted windows and a relative position bias, and patch merging",
+    "swin_v2_b": "windowed attention with shifted windows and a relative position bias, and patch merging, plus Swin V2's cosine attention and continuous position-bias MLP",
+    "swin_v2_s": "windowed attention with shifted windows and a relative position bias, and patch merging, plus Swin V2's cosine attention and continuous position-bias MLP",
+    "swin_v2_t": "windowed attention with shifted windows and a relative position bias, and patch merging, plus Swin V2's cosine attention and continuous position-bias MLP",
+}
 
 #: Models too large to run on a CPU in CI (parameters x MACs): their function test needs ARCHLANG_ZOO_ALL=1.
 GIANT_MACS = 40e9
@@ -147,3 +147,15 @@ def test_load_state_dict_loads_by_structure_and_names_the_first_misfit() -> None
     bad[key] = torch.zeros(7)
     with pytest.raises(ValueError, match=rf"tensor 3 of the state_dict, {key} \(7,\)"):
         archlang.load_state_dict(model, bad)
+
+
+def test_the_readme_zoo_table_is_archc_zoo_and_names_what_is_missing() -> None:
+    from conftest import archc_in_process
+
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- zoo table: archc zoo --format md (tests/test_zoo.py checks it) -->\n")
+    end = readme.index("<!-- end of zoo table -->")
+    table = readme[start:end].split("\n", 1)[1]
+    assert table == archc_in_process("zoo", "--format", "md").stdout
+    for name in MISSING:
+        assert f"`{name}`" in readme
