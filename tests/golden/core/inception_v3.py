@@ -16,26 +16,26 @@ class InceptionA(nn.Module):
     def __init__(self, in_channels: int, width: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.bn1 = nn.BatchNorm2d(64, eps=0.001)
         self.relu1 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(in_channels, 48, kernel_size=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(48)
+        self.bn2 = nn.BatchNorm2d(48, eps=0.001)
         self.relu2 = nn.ReLU(inplace=True)
         self.conv3 = nn.Conv2d(48, 64, kernel_size=5, padding=2, bias=False)
-        self.bn3 = nn.BatchNorm2d(64)
+        self.bn3 = nn.BatchNorm2d(64, eps=0.001)
         self.relu3 = nn.ReLU(inplace=True)
         self.conv4 = nn.Conv2d(in_channels, 64, kernel_size=1, bias=False)
-        self.bn4 = nn.BatchNorm2d(64)
+        self.bn4 = nn.BatchNorm2d(64, eps=0.001)
         self.relu4 = nn.ReLU(inplace=True)
         self.conv5 = nn.Conv2d(64, 96, kernel_size=3, padding=1, bias=False)
-        self.bn5 = nn.BatchNorm2d(96)
+        self.bn5 = nn.BatchNorm2d(96, eps=0.001)
         self.relu5 = nn.ReLU(inplace=True)
         self.conv6 = nn.Conv2d(96, 96, kernel_size=3, padding=1, bias=False)
-        self.bn6 = nn.BatchNorm2d(96)
+        self.bn6 = nn.BatchNorm2d(96, eps=0.001)
         self.relu6 = nn.ReLU(inplace=True)
         self.avgpool1 = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
         self.conv7 = nn.Conv2d(in_channels, width, kernel_size=1, bias=False)
-        self.bn7 = nn.BatchNorm2d(width)
+        self.bn7 = nn.BatchNorm2d(width, eps=0.001)
         self.relu7 = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -71,16 +71,16 @@ class InceptionB(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(288, 384, kernel_size=3, stride=2, bias=False)
-        self.bn1 = nn.BatchNorm2d(384)
+        self.bn1 = nn.BatchNorm2d(384, eps=0.001)
         self.relu1 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(288, 64, kernel_size=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(64)
+        self.bn2 = nn.BatchNorm2d(64, eps=0.001)
         self.relu2 = nn.ReLU(inplace=True)
         self.conv3 = nn.Conv2d(64, 96, kernel_size=3, padding=1, bias=False)
-        self.bn3 = nn.BatchNorm2d(96)
+        self.bn3 = nn.BatchNorm2d(96, eps=0.001)
         self.relu3 = nn.ReLU(inplace=True)
         self.conv4 = nn.Conv2d(96, 96, kernel_size=3, stride=2, bias=False)
-        self.bn4 = nn.BatchNorm2d(96)
+        self.bn4 = nn.BatchNorm2d(96, eps=0.001)
         self.relu4 = nn.ReLU(inplace=True)
         self.pool1 = nn.MaxPool2d(kernel_size=3, stride=2)
 
@@ -108,10 +108,10 @@ class InceptionC(nn.Module):
     def __init__(self, width: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(768, 192, kernel_size=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(192)
+        self.bn1 = nn.BatchNorm2d(192, eps=0.001)
         self.relu1 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(768, width, kernel_size=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(width)
+        self.bn2 = nn.BatchNorm2d(width, eps=0.001)
         self.relu2 = nn.ReLU(inplace=True)
         self.conv3 = nn.Conv2d(
             width,
@@ -120,7 +120,7 @@ class InceptionC(nn.Module):
             padding=(0, 3),
             bias=False,
         )
-        self.bn3 = nn.BatchNorm2d(width)
+        self.bn3 = nn.BatchNorm2d(width, eps=0.001)
         self.relu3 = nn.ReLU(inplace=True)
         self.conv4 = nn.Conv2d(
             width,
@@ -129,10 +129,10 @@ class InceptionC(nn.Module):
             padding=(3, 0),
             bias=False,
         )
-        self.bn4 = nn.BatchNorm2d(192)
+        self.bn4 = nn.BatchNorm2d(192, eps=0.001)
         self.relu4 = nn.ReLU(inplace=True)
         self.conv5 = nn.Conv2d(768, width, kernel_size=1, bias=False)
-        self.bn5 = nn.BatchNorm2d(width)
+        self.bn5 = nn.BatchNorm2d(width, eps=0.001)
         self.relu5 = nn.ReLU(inplace=True)
         self.conv6 = nn.Conv2d(
             width,
@@ -141,7 +141,7 @@ class InceptionC(nn.Module):
             padding=(3, 0),
             bias=False,
         )
-        self.bn6 = nn.BatchNorm2d(width)
+        self.bn6 = nn.BatchNorm2d(width, eps=0.001)
         self.relu6 = nn.ReLU(inplace=True)
         self.conv7 = nn.Conv2d(
             width,
@@ -150,7 +150,7 @@ class InceptionC(nn.Module):
             padding=(0, 3),
             bias=False,
         )
-        self.bn7 = nn.BatchNorm2d(width)
+        self.bn7 = nn.BatchNorm2d(width, eps=0.001)
         self.relu7 = nn.ReLU(inplace=True)
         self.conv8 = nn.Conv2d(
             width,
@@ -159,7 +159,7 @@ class InceptionC(nn.Module):
             padding=(3, 0),
             bias=False,
         )
-        self.bn8 = nn.BatchNorm2d(width)
+        self.bn8 = nn.BatchNorm2d(width, eps=0.001)
         self.relu8 = nn.ReLU(inplace=True)
         self.conv9 = nn.Conv2d(
             width,
@@ -168,11 +168,11 @@ class InceptionC(nn.Module):
             padding=(0, 3),
             bias=False,
         )
-        self.bn9 = nn.BatchNorm2d(192)
+        self.bn9 = nn.BatchNorm2d(192, eps=0.001)
         self.relu9 = nn.ReLU(inplace=True)
         self.avgpool1 = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
         self.conv10 = nn.Conv2d(768, 192, kernel_size=1, bias=False)
-        self.bn10 = nn.BatchNorm2d(192)
+        self.bn10 = nn.BatchNorm2d(192, eps=0.001)
         self.relu10 = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -217,22 +217,22 @@ class InceptionD(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(768, 192, kernel_size=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(192)
+        self.bn1 = nn.BatchNorm2d(192, eps=0.001)
         self.relu1 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(192, 320, kernel_size=3, stride=2, bias=False)
-        self.bn2 = nn.BatchNorm2d(320)
+        self.bn2 = nn.BatchNorm2d(320, eps=0.001)
         self.relu2 = nn.ReLU(inplace=True)
         self.conv3 = nn.Conv2d(768, 192, kernel_size=1, bias=False)
-        self.bn3 = nn.BatchNorm2d(192)
+        self.bn3 = nn.BatchNorm2d(192, eps=0.001)
         self.relu3 = nn.ReLU(inplace=True)
         self.conv4 = nn.Conv2d(192, 192, kernel_size=(1, 7), padding=(0, 3), bias=False)
-        self.bn4 = nn.BatchNorm2d(192)
+        self.bn4 = nn.BatchNorm2d(192, eps=0.001)
         self.relu4 = nn.ReLU(inplace=True)
         self.conv5 = nn.Conv2d(192, 192, kernel_size=(7, 1), padding=(3, 0), bias=False)
-        self.bn5 = nn.BatchNorm2d(192)
+        self.bn5 = nn.BatchNorm2d(192, eps=0.001)
         self.relu5 = nn.ReLU(inplace=True)
         self.conv6 = nn.Conv2d(192, 192, kernel_size=3, stride=2, bias=False)
-        self.bn6 = nn.BatchNorm2d(192)
+        self.bn6 = nn.BatchNorm2d(192, eps=0.001)
         self.relu6 = nn.ReLU(inplace=True)
         self.pool1 = nn.MaxPool2d(kernel_size=3, stride=2)
 
@@ -266,32 +266,32 @@ class InceptionE(nn.Module):
     def __init__(self, in_channels: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, 320, kernel_size=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(320)
+        self.bn1 = nn.BatchNorm2d(320, eps=0.001)
         self.relu1 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(in_channels, 384, kernel_size=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(384)
+        self.bn2 = nn.BatchNorm2d(384, eps=0.001)
         self.relu2 = nn.ReLU(inplace=True)
         self.conv3 = nn.Conv2d(384, 384, kernel_size=(1, 3), padding=(0, 1), bias=False)
-        self.bn3 = nn.BatchNorm2d(384)
+        self.bn3 = nn.BatchNorm2d(384, eps=0.001)
         self.relu3 = nn.ReLU(inplace=True)
         self.conv4 = nn.Conv2d(384, 384, kernel_size=(3, 1), padding=(1, 0), bias=False)
-        self.bn4 = nn.BatchNorm2d(384)
+        self.bn4 = nn.BatchNorm2d(384, eps=0.001)
         self.relu4 = nn.ReLU(inplace=True)
         self.conv5 = nn.Conv2d(in_channels, 448, kernel_size=1, bias=False)
-        self.bn5 = nn.BatchNorm2d(448)
+        self.bn5 = nn.BatchNorm2d(448, eps=0.001)
         self.relu5 = nn.ReLU(inplace=True)
         self.conv6 = nn.Conv2d(448, 384, kernel_size=3, padding=1, bias=False)
-        self.bn6 = nn.BatchNorm2d(384)
+        self.bn6 = nn.BatchNorm2d(384, eps=0.001)
         self.relu6 = nn.ReLU(inplace=True)
         self.conv7 = nn.Conv2d(384, 384, kernel_size=(1, 3), padding=(0, 1), bias=False)
-        self.bn7 = nn.BatchNorm2d(384)
+        self.bn7 = nn.BatchNorm2d(384, eps=0.001)
         self.relu7 = nn.ReLU(inplace=True)
         self.conv8 = nn.Conv2d(384, 384, kernel_size=(3, 1), padding=(1, 0), bias=False)
-        self.bn8 = nn.BatchNorm2d(384)
+        self.bn8 = nn.BatchNorm2d(384, eps=0.001)
         self.relu8 = nn.ReLU(inplace=True)
         self.avgpool1 = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
         self.conv9 = nn.Conv2d(in_channels, 192, kernel_size=1, bias=False)
-        self.bn9 = nn.BatchNorm2d(192)
+        self.bn9 = nn.BatchNorm2d(192, eps=0.001)
         self.relu9 = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -338,20 +338,20 @@ class InceptionV3(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv1_1 = nn.Conv2d(3, 32, kernel_size=3, stride=2, bias=False)
-        self.bn1_1 = nn.BatchNorm2d(32)
+        self.bn1_1 = nn.BatchNorm2d(32, eps=0.001)
         self.relu1_1 = nn.ReLU(inplace=True)
         self.conv1_2 = nn.Conv2d(32, 32, kernel_size=3, bias=False)
-        self.bn1_2 = nn.BatchNorm2d(32)
+        self.bn1_2 = nn.BatchNorm2d(32, eps=0.001)
         self.relu1_2 = nn.ReLU(inplace=True)
         self.conv1_3 = nn.Conv2d(32, 64, kernel_size=3, padding=1, bias=False)
-        self.bn1_3 = nn.BatchNorm2d(64)
+        self.bn1_3 = nn.BatchNorm2d(64, eps=0.001)
         self.relu1_3 = nn.ReLU(inplace=True)
         self.pool1 = nn.MaxPool2d(kernel_size=3, stride=2)
         self.conv2_1 = nn.Conv2d(64, 80, kernel_size=1, bias=False)
-        self.bn2_1 = nn.BatchNorm2d(80)
+        self.bn2_1 = nn.BatchNorm2d(80, eps=0.001)
         self.relu2_1 = nn.ReLU(inplace=True)
         self.conv2_2 = nn.Conv2d(80, 192, kernel_size=3, bias=False)
-        self.bn2_2 = nn.BatchNorm2d(192)
+        self.bn2_2 = nn.BatchNorm2d(192, eps=0.001)
         self.relu2_2 = nn.ReLU(inplace=True)
         self.pool2 = nn.MaxPool2d(kernel_size=3, stride=2)
         self.inception_a1 = InceptionA(192, 32)
