@@ -4,6 +4,10 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 """
 
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
+    ('densenet121', 'densenet', (('n3', 24), ('n4', 16)), 'DenseNet-121: blocks 6 12 24 16, k = 32'),
+    ('densenet161', 'densenet', (('growth', 48), ('init', 96), ('n3', 36), ('n4', 24)), 'DenseNet-161: blocks 6 12 36 24, k = 48'),
+    ('densenet169', 'densenet', (('n3', 32), ('n4', 32)), 'DenseNet-169: blocks 6 12 32 32, k = 32'),
+    ('densenet201', 'densenet', (('n3', 48), ('n4', 32)), 'DenseNet-201: blocks 6 12 48 32, k = 32'),
     ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
     ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
     ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),
