@@ -81,8 +81,6 @@ MISSING: dict[str, str] = {name: "its family file is not written yet" for name i
     "shufflenet_v2_x1_0",
     "shufflenet_v2_x1_5",
     "shufflenet_v2_x2_0",
-    "squeezenet1_0",
-    "squeezenet1_1",
     "swin_b",
     "swin_s",
     "swin_t",

@@ -18,4 +18,6 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('resnext101_64x4d', 'resnet', (('depth', 101), ('groups', 64), ('width', 4)), 'ResNeXt-101, 64 groups of 4'),
     ('wide_resnet50_2', 'resnet', (('depth', 50), ('width', 128)), 'Wide ResNet-50-2: bottlenecks twice as wide'),
     ('wide_resnet101_2', 'resnet', (('depth', 101), ('width', 128)), 'Wide ResNet-101-2'),
+    ('squeezenet1_0', 'squeezenet', (('version', 10),), "SqueezeNet 1.0: the paper's Table 1, a 7x7/2 stem of 96"),
+    ('squeezenet1_1', 'squeezenet', (('version', 11),), 'SqueezeNet 1.1: a 3x3/2 stem of 64, pools after fires 2 and 4'),
 )
