@@ -59,7 +59,6 @@ MISSING: dict[str, str] = {name: "its family file is not written yet" for name i
     "mnasnet0_75",
     "mnasnet1_0",
     "mnasnet1_3",
-    "mobilenet_v2",
     "mobilenet_v3_large",
     "mobilenet_v3_small",
     "regnet_x_16gf",

@@ -8,6 +8,7 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('densenet161', 'densenet', (('growth', 48), ('init', 96), ('n3', 36), ('n4', 24)), 'DenseNet-161: blocks 6 12 36 24, k = 48'),
     ('densenet169', 'densenet', (('n3', 32), ('n4', 32)), 'DenseNet-169: blocks 6 12 32 32, k = 32'),
     ('densenet201', 'densenet', (('n3', 48), ('n4', 32)), 'DenseNet-201: blocks 6 12 48 32, k = 32'),
+    ('mobilenet_v2', 'mobilenet_v2', (('width', 1.0),), 'MobileNetV2 1.0: Table 2'),
     ('resnet18', 'resnet', (('depth', 18),), 'ResNet-18, basic blocks'),
     ('resnet34', 'resnet', (('depth', 34),), 'ResNet-34, basic blocks'),
     ('resnet50', 'resnet', (('depth', 50),), 'ResNet-50, bottlenecks, stride in the 3x3'),
