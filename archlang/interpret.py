@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from .checker.checked import Aside, Branched, CheckedNetwork, Layer, Row
-from .layers import TABLES, window_of
+from .layers import TABLES, bn_settings, window_of
 from .nodes import Node, Visitor
 from .units import Shape
 
@@ -157,6 +157,17 @@ def _subsample(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return sums * t[0].view(shape) + t[1].view(shape)
 
 
+def _adaptive_avg(x: torch.Tensor, layer: Layer) -> torch.Tensor:
+    """The mean over each of PyTorch's adaptive windows, summed out by hand
+    (window i of n inputs to o outputs: floor(i*n/o) to ceil((i+1)*n/o)), so
+    that the oracle does not reuse the function the built module calls."""
+    for d, o in enumerate(layer.out_shape[1:], start=2):
+        n = x.shape[d]
+        parts = [x.narrow(d, i * n // o, -(-(i + 1) * n // o) - i * n // o).mean(d, keepdim=True) for i in range(o)]
+        x = torch.cat(parts, d)
+    return x
+
+
 def _batchnorm(x: torch.Tensor, t: Tensors, eps: float) -> torch.Tensor:
     return F.batch_norm(x, t[2], t[3], t[0], t[1], training=False, eps=eps)
 
@@ -211,6 +222,8 @@ APPLY: dict[str, Apply] = {
     "l2pool": _pool("l2pool"),
     "gap": lambda x, layer, t: x.mean(tuple(range(2, x.dim()))),
     "gmp": lambda x, layer, t: x.amax(tuple(range(2, x.dim()))),
+    "adaptiveavgpool": lambda x, layer, t: _adaptive_avg(x, layer),
+    "droppath": lambda x, layer, t: x,  # evaluation mode: stochastic depth passes values through
     "flatten": lambda x, layer, t: x.reshape(x.shape[0], -1),
     "dropout": lambda x, layer, t: x,
     "lrn": lambda x, layer, t: F.local_response_norm(x, layer.opts["size"], layer.opts["alpha"],
@@ -280,7 +293,7 @@ class _Run(Visitor):
         own = len(tensors) - (5 if layer.opts.get("bn") else 0)
         y = APPLY[layer.kind.name](x, layer, tensors[:own])
         if layer.opts.get("bn"):
-            y = _batchnorm(y, tensors[own:], 1e-5)
+            y = _batchnorm(y, tensors[own:], bn_settings(layer.opts)["eps"])
         return _act(layer, y)
 
     def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:

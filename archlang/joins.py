@@ -156,11 +156,13 @@ def projection_stride(x: Shape, y: Shape) -> int | None:
     return stride if all((n - 1) // stride + 1 == m for n, m in zip(x[1:], y[1:])) else None
 
 
-def shortcut(mode: str, x: Shape, y: Shape, bn: bool) -> tuple[Kind, dict[str, Any]] | None:
+def shortcut(mode: str, x: Shape, y: Shape, bn: bool,
+             bn_opts: Mapping[str, float] | None = None) -> tuple[Kind, dict[str, Any]] | None:
     """The layer that makes a residual's input fit its body's output `y`:
     None where the identity fits (and `mode` is not C), else option A's
     zero-padding shortcut or a 1x1 projection conv with the stride (batch
-    norm where the body uses it: the paper's option B). E311 where none fits."""
+    norm where the body uses it, with the body's `bn_eps` and `bn_momentum`
+    in `bn_opts`: the paper's option B). E311 where none fits."""
     if x == y and mode != "C":
         return None
     stride = projection_stride(x, y)
@@ -175,7 +177,7 @@ def shortcut(mode: str, x: Shape, y: Shape, bn: bool) -> tuple[Kind, dict[str, A
     if mode == "A":
         return BY_KIND["zeropad"], {"filters": y[0], "stride": stride}
     return CONV, {"kernel": (1,), "filters": y[0], "stride": stride, "pad": 0, "dilation": 1, "groups": 1,
-                  "bias": not bn, "bn": bn}
+                  "bias": not bn, "bn": bn, **(bn_opts or {})}
 
 
 def _shortcut_mode(value: Any, what: str) -> str:

@@ -25,9 +25,12 @@ from .options import (
     Option,
     OptionError,
     RuleError,
+    above_zero,
     as_is,
     boolean,
+    choice,
     describe,
+    fraction,
     kernel,
     natural,
     padding,
@@ -71,7 +74,7 @@ class Kind:
     `NAME<size>-<count>/<stride>`; `positional` those filled by `NAME(a, b)`.
     `family` groups kinds for colours and naming (conv, pool, fc, norm, act,
     other); `weighted` kinds get the file's default activation; `defaults`
-    lists, in order, the file-wide defaults (`act`, `pad`, `bn`, `bias`) the
+    lists, in order, the file-wide defaults (`act`, `pad`, `bn`, `bias`, ...) the
     kind takes. `buffers` counts values a built layer keeps besides its
     parameters (batch norm's running statistics). `prefix` starts generated
     names (pool1, bn1); `paper` is the kind's name in a paper's table (FC-4096,
@@ -267,11 +270,26 @@ def _lc_macs(opts: Opts, x: Shape, y: Shape) -> int:
     return _conv_weights({**opts, "groups": 1}, x) * volume(y[1:])
 
 
+#: PyTorch's batch norm defaults (codegen writes eps= and momentum= only where a layer differs), and
+#: the options setting them for `bn=true` (torchvision: Inception eps=0.001, MobileNetV3 momentum=0.01).
+BN_EPS, BN_MOMENTUM = 1e-5, 0.1
+BN_OPTIONS = (
+    Option("bn_eps", above_zero, BN_EPS, help="the epsilon of the batch norm bn=true adds"),
+    Option("bn_momentum", fraction, BN_MOMENTUM, help="the momentum of the running statistics of that batch norm"),
+)
+
+
+def bn_settings(opts: Opts) -> dict[str, float]:
+    """A weighted layer's batch norm settings as the batchnorm kind's options."""
+    return {"eps": opts.get("bn_eps", BN_EPS), "momentum": opts.get("bn_momentum", BN_MOMENTUM)}
+
+
 def _weight_options(count: str, count_help: str) -> tuple[Option, ...]:
     return (
         Option(count, positive, required=True, help=count_help),
         Option("bias", boolean, True, help="add a bias per output (false: weights only)"),
         Option("bn", boolean, False, help="batch norm after the layer, before its activation"),
+        *BN_OPTIONS,
         Option("act", as_is, None, help="activation after the layer (none, relu, leakyrelu(0.1), ...)",
                symbolic=True),
     )
@@ -285,7 +303,7 @@ _WINDOW_OPTIONS = (
     Option("dilation", positive, 1, aliases=("d",), help="spacing between kernel taps"),
 )
 
-_WEIGHTED_DEFAULTS = ("act", "pad", "bn", "bias")
+_WEIGHTED_DEFAULTS = ("act", "pad", "bn", "bn_eps", "bn_momentum", "bias")
 
 CONV = Kind(
     name="conv", family="conv", aliases=("convolution", "conv1d", "conv2d"),
@@ -302,7 +320,7 @@ FC = Kind(
     options=_weight_options("out", "number of outputs"),
     shape=_fc_shape, params=_fc_params, macs=lambda o, x, y: x[0] * o["out"], buffers=_bn_buffers,
     label=lambda o: f"fc-{o['out']}", paper=lambda o: f"FC-{o['out']}", count="out", positional=("out",),
-    weighted=True, defaults=("act", "bn", "bias"), flatten_input=True,
+    weighted=True, defaults=("act", "bn", "bn_eps", "bn_momentum", "bias"), flatten_input=True,
     doc="fc-N: a fully connected layer with N outputs (flattens a spatial input first)",
 )
 
@@ -371,6 +389,20 @@ def _global(name: str, aliases: tuple[str, ...], what: str) -> Kind:
         window=lambda o, x: (x[1:], x[1:]), label=lambda o: name,
         doc=f"{name}: {what} over all positions, giving one value per channel",
     )
+
+
+def _adaptive_shape(opts: Opts, x: Shape) -> Shape:
+    _spatial(x, "adaptiveavgpool")
+    return (x[0], *_per_dim(opts["size"], len(x) - 1, "adaptiveavgpool's output size"))
+
+
+def _adaptive_window(opts: Opts, x: Shape) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """PyTorch's window i over n inputs to o outputs spans floor(i*n/o) to
+    ceil((i+1)*n/o): the widest of them, and the step n/o (rounded down; exact
+    where o divides n, as in VGG's 7x7 from 7x7 or 14x14)."""
+    sizes = _adaptive_shape(opts, x)[1:]
+    widest = tuple(max(-(-(i + 1) * n // o) - i * n // o for i in range(o)) for n, o in zip(x[1:], sizes))
+    return widest, tuple(max(1, n // o) for n, o in zip(x[1:], sizes))
 
 
 # ---- shape-preserving and reshaping kinds --------------------------------------------
@@ -476,6 +508,23 @@ KINDS: tuple[Kind, ...] = (
     _pool("l2pool", ("l2_pool", "l2normpool"), "the L2 norm"),
     _global("gap", ("globalavgpool", "global_avg_pool", "globalaveragepool"), "the mean"),
     _global("gmp", ("globalmaxpool", "global_max_pool", "maxovertime"), "the maximum"),
+    Kind(name="adaptiveavgpool", family="pool",
+         aliases=("adaptivepool", "adaptive_avg_pool", "adaptiveavgpool2d", "adaptiveavgpool1d"),
+         options=(Option("size", kernel, required=True, aliases=("out", "output_size"),
+                         help="the output's spatial size: 7 or 7x7"),),
+         shape=_adaptive_shape, window=_adaptive_window, label=lambda o: "adaptiveavgpool" + _kernel_text({"kernel": o["size"]}),
+         size="size", positional=("size",), prefix="avgpool",
+         doc="adaptiveavgpoolHxW: the mean over PyTorch's adaptive windows, to an output of HxW "
+             "whatever the input's size (VGG: adaptiveavgpool7, AlexNet: adaptiveavgpool6)"),
+    Kind(name="droppath", family="other", aliases=("drop_path", "stochasticdepth", "stochastic_depth"),
+         label=lambda o: _call_text("droppath", o["p"]) + (" batch" if o["mode"] == "batch" else ""),
+         options=(Option("p", fraction, required=True, aliases=("rate",),
+                         help="probability of dropping a sample's whole path"),
+                  Option("mode", choice("row", "batch"), "row", symbolic=True,
+                         help="row: each sample of the batch on its own; batch: the whole batch at once")),
+         shape=_same, positional=("p", "mode"),
+         doc="droppath(p): stochastic depth (torchvision's StochasticDepth): while training, zero a "
+             "residual branch for each sample with probability p and scale the kept ones by 1/(1-p)"),
     Kind(name="flatten", family="other", options=(), shape=lambda o, x: (volume(x),), label=lambda o: "flatten",
          doc="flatten: C@HxW to one vector of C*H*W values, in C, H, W order"),
     Kind(name="dropout", family="other", aliases=("drop",), label=lambda o: _call_text("dropout", o["p"]),
@@ -488,7 +537,9 @@ KINDS: tuple[Kind, ...] = (
          shape=_spatial_same, positional=("size", "alpha", "beta", "k"), label=lambda o: "lrn", paper=lambda o: "LRN",
          doc="lrn: local response normalisation across channels (AlexNet: size 5, alpha 1e-4, beta 0.75, k 2)"),
     Kind(name="batchnorm", family="norm", aliases=("bn", "batch_norm", "batchnorm1d", "batchnorm2d"),
-         options=(Option("eps", real, 1e-5),), shape=_same, params=lambda o, x, y: 2 * x[0],
+         options=(Option("eps", above_zero, BN_EPS, help="added to the variance before its square root"),
+                  Option("momentum", fraction, BN_MOMENTUM, help="the weight of each batch in the running statistics")),
+         shape=_same, positional=("eps", "momentum"), params=lambda o, x, y: 2 * x[0],
          buffers=lambda o, x, y: 2 * x[0], label=lambda o: "batchnorm", paper=lambda o: "BN", prefix="bn",
          doc="batchnorm: per-channel normalisation with a scale and a shift (2C)"),
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),

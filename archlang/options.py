@@ -75,6 +75,22 @@ def probability(value: Any, what: str) -> float:
     return p
 
 
+def fraction(value: Any, what: str) -> float:
+    """A number from 0 to 1, both ends included (a batch norm's momentum, a drop-path rate)."""
+    p = real(value, what)
+    if not 0 <= p <= 1:
+        raise OptionError("E306", f"{what} must be from 0 to 1, not {p:g}")
+    return p
+
+
+def above_zero(value: Any, what: str) -> float:
+    """A number above 0 (a batch norm's epsilon: 0 would divide by a zero variance)."""
+    p = real(value, what)
+    if not p > 0:
+        raise OptionError("E306", f"{what} must be above 0, not {p:g}")
+    return p
+
+
 def boolean(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
         raise OptionError("E308", f"{what} must be true or false, not {describe(value)}")

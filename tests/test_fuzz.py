@@ -168,9 +168,9 @@ ODD = ["\u202e", "\u202d", "\u2066", "\u2069", "\u200b", "\u200d", "\ufeff", "\u
 KINDS = ["conv3", "conv1", "conv5", "conv1x7", "conv7x1", "conv11", "fc", "FC", "dense", "pool", "pool3",
          "maxpool2", "maxpool3", "avgpool7", "minpool2", "l2pool2", "gap", "gmp", "flatten", "dropout", "drop",
          "lrn", "batchnorm", "bn", "posbias", "relu", "tanh", "sigmoid", "softmax", "leakyrelu", "elu", "maxout",
-         "local3", "embed", "partialconv5", "subsample2", "rbf", "conx3", "zeropad", "concat", "add", "x", "side"]
+         "local3", "embed", "adaptiveavgpool7", "droppath", "partialconv5", "subsample2", "rbf", "conx3", "zeropad", "concat", "add", "x", "side"]
 OPTION_KEYS = ["p", "pad", "s", "stride", "d", "dilation", "g", "groups", "bias", "bn", "act", "ceil", "size",
-               "alpha", "beta", "k", "vocab", "table", "shortcut", "q", "c", "n"]
+               "alpha", "beta", "k", "vocab", "bn_eps", "mode", "table", "shortcut", "q", "c", "n"]
 PARAMS = ["k", "n", "bn", "train", "c", "s", "aux"]
 BLOCKS = ["blk", "pair", "basic", "bottleneck", "inception", "cifar_stage", "inception_a", "nosuch"]
 WORDS = ["same", "valid", "relu", "none", "tanh", "leakyrelu(0.1)", "lenet5", "auto", "A", "C", "identity",

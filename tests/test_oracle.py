@@ -24,7 +24,8 @@ from archlang import interpret, layers
 
 #: For every kind of the table: a spec that uses it (the per-kind test fails for a kind without one).
 EXAMPLES: dict[str, str] = {
-    "conv": "input 3@9x9\nconv3-4/2 p=1 g=1 d=1, conv3-8 g=2 bn=true act=relu, conv1x3-2 bias=false",
+    "conv": ("input 3@9x9\nconv3-4/2 p=1 g=1 d=1, conv3-8 g=2 bn=true act=relu, conv1x3-2 bias=false, "
+             "conv3-4 bn=true bn_eps=0.5 bn_momentum=0.01"),
     "fc": "input 3@4x4\nfc-5 act=tanh, fc-3 bn=true act=relu, fc-2 bias=false",
     "local": "input 2@7x7\nlocal3-4/2, local2-3 bias=false",
     "maxpool": "input 3@9x9\nmaxpool3/2, maxpool2 ceil=true p=1",
@@ -36,7 +37,9 @@ EXAMPLES: dict[str, str] = {
     "flatten": "input 3@2x2\nflatten",
     "dropout": "input 3@4x4\ndropout(0.3)",
     "lrn": "input 8@4x4\nlrn",
-    "batchnorm": "input 3@4x4\nbatchnorm, bn eps=0.001",
+    "batchnorm": "input 3@4x4\nbatchnorm, bn eps=0.001, batchnorm(0.5, 0.3)",
+    "adaptiveavgpool": "input 3@9x7\nadaptiveavgpool4x3, adaptiveavgpool(7), adaptivepool2x5",
+    "droppath": "input 4@4x4\nact relu\n{x + conv3-4, droppath(0.2)}, droppath(0.5, batch)",
     "posbias": "input 3@4x4\nposbias",
     "embed": "input 7\nembed-5 vocab=11, conv3-4",
     "partialconv": "input 6@9x9\npartialconv5-16 table=lenet5 p=0",

@@ -36,7 +36,6 @@ OUTPUTS = json.loads(OUTPUTS_FILE.read_text()) if OUTPUTS_FILE.exists() else {}
 
 #: Models the zoo does not express yet, with what is missing (the README says the same).
 MISSING: dict[str, str] = {name: "its family file is not written yet" for name in [
-    "alexnet",
     "convnext_base",
     "convnext_large",
     "convnext_small",
@@ -86,14 +85,6 @@ MISSING: dict[str, str] = {name: "its family file is not written yet" for name i
     "swin_v2_b",
     "swin_v2_s",
     "swin_v2_t",
-    "vgg11",
-    "vgg11_bn",
-    "vgg13",
-    "vgg13_bn",
-    "vgg16",
-    "vgg16_bn",
-    "vgg19",
-    "vgg19_bn",
     "vit_b_16",
     "vit_b_32",
     "vit_h_14",

@@ -129,8 +129,8 @@ class Walk(Visitor):
         layer (written where the branch is: the branch makes it)."""
         if not join.projects or not isinstance(group.node, ir.Identity):
             return group
-        bn = any(_uses_bn(g) for g, _ in paths)
-        made = shortcut(opts["shortcut"], x, y, bn)
+        settings = next((found for g, _ in paths if (found := _bn_used(g)) is not None), None)
+        made = shortcut(opts["shortcut"], x, y, settings is not None, settings or {})
         if made is None:
             return group
         kind, shortcut_opts = made
@@ -222,8 +222,17 @@ def _join_options(node: ir.Branch, join: Join, ctx: Context) -> tuple[dict[str, 
     return (opts if ok else None), act
 
 
-def _uses_bn(result: Any) -> bool:
-    return any(layer.opts.get("bn") or layer.kind.name == "batchnorm" for layer in iter_layers(result))
+def _bn_used(result: Any) -> dict[str, float] | None:
+    """The first batch norm's epsilon and momentum in `result` (as a weighted
+    layer's bn_eps and bn_momentum), or None where it has none: a projection
+    shortcut normalises as its body does."""
+    for layer in iter_layers(result):
+        if layer.opts.get("bn"):
+            return {"bn_eps": layer.opts.get("bn_eps", layers.BN_EPS),
+                    "bn_momentum": layer.opts.get("bn_momentum", layers.BN_MOMENTUM)}
+        if layer.kind.name == "batchnorm":
+            return {"bn_eps": layer.opts["eps"], "bn_momentum": layer.opts["momentum"]}
+    return None
 
 
 def _flatten(call: ir.Call, x: Shape, ctx: Context) -> tuple[Layer, Shape]:
@@ -234,8 +243,8 @@ def _flatten(call: ir.Call, x: Shape, ctx: Context) -> tuple[Layer, Shape]:
 
 def _tiling(call: ir.Call, kind: Kind, opts: Any, x: Shape, ctx: Context) -> None:
     """W301: a window that does not tile the input leaves real pixels unread."""
-    if kind.size is None or opts.get("ceil"):
-        return
+    if kind.window is not layers.sliding_window or opts.get("ceil"):
+        return  # an adaptive pool reads every pixel whatever the sizes
     w = layers.window_of(opts, x, kind.name)
     dropped = [_dropped(w, n, i) for i, n in enumerate(x[1:])]
     if not any(dropped):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..checker.checked import Aside, Block, Branched, CheckedNetwork, Layer, Repeated, Row
-from ..layers import BY_KIND
+from ..layers import BY_KIND, bn_settings
 from ..nodes import Visitor
 from ..units import Shape
 from .names import attribute, comment_text, derived
@@ -225,7 +225,7 @@ class Lowering(Visitor):
         body.kinds.append(kind.prefix)
         if layer.opts.get("bn"):
             bn = BY_KIND["batchnorm"]
-            body.add(body.name(derived(name, kind.prefix, bn.prefix)), batchnorm({}, y, y), line, y, y)
+            body.add(body.name(derived(name, kind.prefix, bn.prefix)), batchnorm(bn_settings(layer.opts), y, y), line, y, y)
         if layer.act is not None:
             act, opts = layer.act
             # In place: the input is this layer's fresh output, read by nothing else.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..joins import crop_offsets
-from ..layers import Kind, window_of
+from ..layers import BN_EPS, BN_MOMENTUM, Kind, window_of
 from ..units import Shape
 from .helpers import table_constant
 
@@ -78,8 +78,17 @@ def _global(module: str) -> Rule:
     return lambda o, x, y: f"nn.Sequential({module}{len(x) - 1}d(1), nn.Flatten())"
 
 
+def _adaptive_size(opts: Opts, x: Shape) -> int | tuple[int, ...]:
+    """The output size as torchvision writes it: (7, 7) on an image, 7 on a 1-D signal."""
+    sizes = opts["size"] * (len(x) - 1) if len(opts["size"]) == 1 else opts["size"]
+    return sizes[0] if len(sizes) == 1 else sizes
+
+
 def batchnorm(opts: Opts, x: Shape, y: Shape) -> str:
-    return torch_call(f"nn.BatchNorm{1 if len(x) < 3 else 2}d", x[0], eps=_unless(opts.get("eps", 1e-5), 1e-5))
+    """`nn.BatchNorm2d(C)`, with eps= and momentum= only where they differ from
+    PyTorch's defaults (so files that never set them generate what they did)."""
+    return torch_call(f"nn.BatchNorm{1 if len(x) < 3 else 2}d", x[0], eps=_unless(opts.get("eps", BN_EPS), BN_EPS),
+                      momentum=_unless(opts.get("momentum", BN_MOMENTUM), BN_MOMENTUM))
 
 
 def _partial(opts: Opts, x: Shape, y: Shape) -> str:
@@ -109,6 +118,8 @@ CONSTRUCTORS: dict[str, Rule] = {
     "l2pool": _pool("nn.AvgPool", "L2Pool"),
     "gap": _global("nn.AdaptiveAvgPool"),
     "gmp": _global("nn.AdaptiveMaxPool"),
+    "adaptiveavgpool": lambda o, x, y: torch_call(f"nn.AdaptiveAvgPool{len(x) - 1}d", _adaptive_size(o, x)),
+    "droppath": lambda o, x, y: torch_call("StochasticDepth", o["p"], mode=_unless(o["mode"], "row")),
     "flatten": lambda o, x, y: "nn.Flatten()",
     "dropout": lambda o, x, y: torch_call("nn.Dropout", p=o["p"]),
     "lrn": lambda o, x, y: torch_call("nn.LocalResponseNorm", o["size"], alpha=o["alpha"], beta=o["beta"], k=o["k"]),

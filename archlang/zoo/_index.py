@@ -4,6 +4,8 @@ Every `variant` of every family: (name, family, parameter values, what it is).
 """
 
 VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
+    ('alexnet', 'alexnet', (), "torchvision's AlexNet (the one-weird-trick form)"),
+    ('alexnet_paper', 'alexnet', (('paper', True), ('res', 227)), "the 2012 paper's AlexNet: two-GPU groups, LRN"),
     ('densenet121', 'densenet', (('n3', 24), ('n4', 16)), 'DenseNet-121: blocks 6 12 24 16, k = 32'),
     ('densenet161', 'densenet', (('growth', 48), ('init', 96), ('n3', 36), ('n4', 24)), 'DenseNet-161: blocks 6 12 36 24, k = 48'),
     ('densenet169', 'densenet', (('n3', 32), ('n4', 32)), 'DenseNet-169: blocks 6 12 32 32, k = 32'),
@@ -21,4 +23,12 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('wide_resnet101_2', 'resnet', (('depth', 101), ('width', 128)), 'Wide ResNet-101-2'),
     ('squeezenet1_0', 'squeezenet', (('version', 10),), "SqueezeNet 1.0: the paper's Table 1, a 7x7/2 stem of 96"),
     ('squeezenet1_1', 'squeezenet', (('version', 11),), 'SqueezeNet 1.1: a 3x3/2 stem of 64, pools after fires 2 and 4'),
+    ('vgg11', 'vgg', (('depth', 11),), 'VGG-11, configuration A'),
+    ('vgg11_bn', 'vgg', (('depth', 11), ('bn', True)), 'VGG-11 with batch norm'),
+    ('vgg13', 'vgg', (('depth', 13),), 'VGG-13, configuration B'),
+    ('vgg13_bn', 'vgg', (('depth', 13), ('bn', True)), 'VGG-13 with batch norm'),
+    ('vgg16', 'vgg', (('depth', 16),), 'VGG-16, configuration D'),
+    ('vgg16_bn', 'vgg', (('depth', 16), ('bn', True)), 'VGG-16 with batch norm'),
+    ('vgg19', 'vgg', (('depth', 19),), 'VGG-19, configuration E'),
+    ('vgg19_bn', 'vgg', (('depth', 19), ('bn', True)), 'VGG-19 with batch norm'),
 )

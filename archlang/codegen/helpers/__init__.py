@@ -25,6 +25,7 @@ _FILES = {
     "PartialConv": "partial_conv",
     "Subsample": "subsample",
     "RBF": "rbf",
+    "StochasticDepth": "stochastic_depth",
 }
 
 _HERE = Path(__file__).resolve().parent
