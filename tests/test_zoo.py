@@ -36,18 +36,7 @@ OUTPUTS = json.loads(OUTPUTS_FILE.read_text()) if OUTPUTS_FILE.exists() else {}
 
 #: Models the zoo does not express yet, with what is missing (the README says the same).
 MISSING: dict[str, str] = {
-    "densenet121": "its family file is not written yet",
-    "densenet161": "its family file is not written yet",
-    "densenet169": "its family file is not written yet",
-    "densenet201": "its family file is not written yet",
     "maxvit_t": "block and grid attention with relative position biases, and MaxViT's MBConv (pre-norm, pooled shortcut)",
-    "mnasnet0_5": "its family file is not written yet",
-    "mnasnet0_75": "its family file is not written yet",
-    "mnasnet1_0": "its family file is not written yet",
-    "mnasnet1_3": "its family file is not written yet",
-    "mobilenet_v2": "its family file is not written yet",
-    "squeezenet1_0": "its family file is not written yet",
-    "squeezenet1_1": "its family file is not written yet",
     "swin_b": "windowed attention with shifted windows and a relative position bias, and patch merging",
     "swin_s": "windowed attention with shifted windows and a relative position bias, and patch merging",
     "swin_t": "windowed attention with shifted windows and a relative position bias, and patch merging",
