@@ -71,7 +71,8 @@ def test_chains_of_block_calls_within_the_depth_limit_are_checked_rendered_and_b
 def test_chains_of_block_calls_past_the_depth_limit_are_e109(depth: int) -> None:
     """At the call that goes past 100 deep, counted from the network's own call."""
     call = depth - 101  # def b{call + 1}() = b{call}(), ...
-    assert codes(_chain(depth)) == [("E109", call + 4, len(f"def b{call + 1}() = ") + 1)]
+    limits = {"max_bytes": 2**20}  # 5,000 lines are more than the 64 KiB a file may have by default
+    assert codes(_chain(depth), limits=limits) == [("E109", call + 4, len(f"def b{call + 1}() = ") + 1)]
 
 
 def test_block_calls_nested_past_the_depth_limit_are_e109_at_the_call() -> None:
@@ -84,7 +85,8 @@ def test_did_you_mean_is_bounded_over_many_blocks_and_misspellings() -> None:
     stop after a fixed number of comparisons per check, the errors do not."""
     defs = "\n".join(f"def block{i}() = conv1-4" for i in range(3000))
     calls = ", ".join(f"blok{i}()" for i in range(3000))
-    diagnostics = pytest.raises(archlang.ArchError, archlang.check, f"network t\ninput 4@8x8\n{defs}\n{calls}")
+    diagnostics = pytest.raises(archlang.ArchError, archlang.check, f"network t\ninput 4@8x8\n{defs}\n{calls}",
+                                limits={"max_bytes": 2**20})
     errors = diagnostics.value.errors
     assert len(errors) == 3000 and {e.code for e in errors} == {"E201"}
     assert errors[0].hint == "did you mean 'block0'?"
