@@ -19,6 +19,8 @@ The figures:
 - checking ResNet-1202 (`resnet_cifar.arch -D n=200`), "well under a second"
   (the branches issue): target 0.5 s.
 - refusing the repeat bomb `[conv3-64]*1000000000` with E307.
+- `archc check NAME` as a whole process for the zoo's slowest name (timed once
+  in-process to find it): target 0.3 s (the zoo issue).
 
 To add a figure, write a function that returns a `Result` and list it in
 `BENCHMARKS`.
@@ -165,6 +167,16 @@ def process_ratio() -> Result:
                   0.05)
 
 
+def zoo_names() -> Result:
+    """`archc check NAME` as a whole process, for the zoo's slowest name to check: target 0.3 s (the zoo issue)."""
+    from archlang import zoo
+
+    compile_package()
+    slowest = max(zoo.models(), key=lambda name: best_time(lambda: archlang.check(name), runs=1))
+    seconds = median_wall([str(ARCHC), "check", slowest], runs=5)
+    return result(f"archc check {slowest}, the zoo's slowest name, whole process (median of 5)", seconds, "s", 0.3)
+
+
 def repeated_100k() -> Result:
     text = repeated_spec(100_000)
     seconds = best_time(lambda: check_layers(text, 100_000), runs=3)
@@ -194,6 +206,7 @@ BENCHMARKS: list[Callable[[], Result]] = [
     archc_process,
     torch_process,
     process_ratio,
+    zoo_names,
     repeated_100k,
     resnet_1202,
     written_out_10k,
