@@ -4,11 +4,16 @@ the message when torch is missing, and a short repr of a checked network."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+from click.testing import CliRunner, Result
 from conftest import ARCHITECTURES_DIR, ROOT
+
+from archlang.cli import main
 
 VGG16 = str(ARCHITECTURES_DIR / "vgg16.arch")
 
@@ -26,3 +31,43 @@ def test_python_m_archlang_runs_the_command_line() -> None:
     assert _python("-m", "archlang", "check", "missing.arch").returncode == 1
     version = _python("-m", "archlang", "--version")
     assert version.returncode == 0 and version.stdout.startswith("archc, version ")
+
+
+# ---- `-`: the spec on standard input -------------------------------------------------------
+
+OK = "network small\ninput 3@32x32\nact relu\n[conv3-16]*2, pool\nfc-10\n"
+
+
+def _archc(*args: str, stdin: str = "") -> Result:
+    return CliRunner().invoke(main, list(args), input=stdin, prog_name="archc")
+
+
+def test_check_dash_reads_the_spec_from_standard_input() -> None:
+    result = _archc("check", "-", stdin=OK)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "network small (<stdin>)"
+    assert "params      " in result.stdout
+
+
+def test_stdin_diagnostics_are_named_stdin() -> None:
+    result = _archc("check", "-", stdin="network bad\ninput 3@32x32\ncnov3-16\n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("<stdin>:3:1: error[")
+    as_json = json.loads(_archc("check", "-", "--json", stdin=OK).stdout)
+    assert as_json["file"] == "<stdin>" and as_json["ok"] is True
+
+
+def test_stdin_past_max_bytes_is_e100() -> None:
+    result = _archc("check", "-", "--max-bytes", "10", stdin=OK)
+    assert result.exit_code == 1
+    assert "error[E100]: <stdin> is more than the limit of 10 bytes" in result.stderr
+
+
+def test_build_table_and_render_read_standard_input_too(tmp_path: Path) -> None:
+    built = _archc("build", "-", "-o", "-", stdin=OK)
+    assert built.exit_code == 0 and "class Small(nn.Module)" in built.stdout
+    table = _archc("table", "-", stdin=OK)
+    assert table.exit_code == 0 and "small" in table.stdout
+    out = tmp_path / "small.svg"  # the volume figure: no Graphviz needed
+    rendered = _archc("render", "-", "--style", "volumes", "-o", str(out), stdin=OK)
+    assert rendered.exit_code == 0 and out.read_text().lstrip().startswith("<")
