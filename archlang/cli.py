@@ -1,6 +1,7 @@
 """archc: the command line. I/O and exit codes only; the work is in the stages.
 
-Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage.
+Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage (an
+unknown -D name among them).
 """
 
 from __future__ import annotations
@@ -109,11 +110,12 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
 
         objects = [result for result, _ in results]
         click.echo(json.dumps(objects[0] if len(objects) == 1 else objects, indent=2))
-    sys.exit(1 if any(failed for _, failed in results) else 0)
+    sys.exit(max(status for _, status in results))
 
 
-def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], bool]:
-    """Check one file; print its table (or diagnostics) unless JSON is asked for."""
+def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int]:
+    """Check one file; print its table (or diagnostics) unless JSON is asked for.
+    Returns its JSON object and its exit status."""
     as_json = click.get_current_context().params["as_json"]
     analysis = _analyze(path, params, limits)
     _print_diagnostics(analysis.diagnostics, as_json)
@@ -121,7 +123,16 @@ def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[
     if not as_json and not failed:
         fmt = click.get_current_context().params.get("fmt", "text")
         click.echo(table(analysis.network) if fmt == "text" else listing(analysis.network, fmt))  # type: ignore[arg-type]
-    return analysis_json(analysis, path), failed
+    return analysis_json(analysis, path), _status(analysis.diagnostics, params) if failed else 0
+
+
+def _status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
+    """The exit status of a spec with errors: 1, or 2 when one of them is a -D
+    name the network does not declare (E205), a mistake of usage like any
+    other bad option. A variant's unknown name (E205 too) is the spec's."""
+    defines = tuple(f"-D {name}:" for name in params)
+    usage = any(d.code == "E205" and d.message.startswith(defines) for d in diagnostics) if defines else False
+    return 2 if usage else 1
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
@@ -176,7 +187,7 @@ def _checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
         network = _check(path, params, limits)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, False)
-        sys.exit(1)
+        sys.exit(_status(error.diagnostics, params))
     _print_diagnostics(network.diagnostics, False)
     return network
 

@@ -71,3 +71,25 @@ def test_build_table_and_render_read_standard_input_too(tmp_path: Path) -> None:
     out = tmp_path / "small.svg"  # the volume figure: no Graphviz needed
     rendered = _archc("render", "-", "--style", "volumes", "-o", str(out), stdin=OK)
     assert rendered.exit_code == 0 and out.read_text().lstrip().startswith("<")
+
+
+# ---- an unknown -D name is a usage error ---------------------------------------------------
+
+PARAMETRIC = "network wide(k = 8, bn = false)\ninput 3@32x32\nconv3-k bn=bn\n"
+
+
+def test_unknown_define_exits_2_with_e205_and_its_hint() -> None:
+    for command in (["check", "-"], ["check", "-", "--json"], ["build", "-", "-o", "-"], ["table", "-"]):
+        result = _archc(*command, "-D", "kk=3", stdin=PARAMETRIC)
+        assert result.exit_code == 2, command
+        if "--json" not in command:
+            assert "<stdin>:1:1: error[E205]: -D kk: network 'wide' has no parameter 'kk'" in result.stderr
+            assert "did you mean 'k'?" in result.stderr
+
+
+def test_other_errors_with_a_good_define_still_exit_1() -> None:
+    result = _archc("check", "-", "-D", "k=4", stdin=PARAMETRIC + "cnov3-16\n")
+    assert result.exit_code == 1
+    variant = "network wide(k = 8)\nvariant narrow(kk = 4)\ninput 3@32x32\nconv3-k\n"
+    result = _archc("check", "-", stdin=variant)
+    assert result.exit_code == 1 and "error[E205]: variant narrow" in result.stderr  # a variant's unknown name is the spec's error
