@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from conftest import ARCHITECTURES_DIR, ROOT
 
@@ -93,3 +96,33 @@ def test_other_errors_with_a_good_define_still_exit_1() -> None:
     variant = "network wide(k = 8)\nvariant narrow(kk = 4)\ninput 3@32x32\nconv3-k\n"
     result = _archc("check", "-", stdin=variant)
     assert result.exit_code == 1 and "error[E205]: variant narrow" in result.stderr  # a variant's unknown name is the spec's error
+
+
+# ---- the wheel: LICENSE, py.typed, the .arch files -----------------------------------------
+
+
+def test_license_is_the_mit_text_the_metadata_names() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert meta["license"] == "MIT" and meta["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 the archlang authors\n")
+    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
+
+
+def test_the_wheel_ships_py_typed_the_grammar_and_every_arch_file(tmp_path: Path) -> None:
+    pytest.importorskip("setuptools")
+    pytest.importorskip("wheel")
+    tree = tmp_path / "src"  # a copy, so that the build leaves nothing in the repository
+    for folder in ("archlang", "grammars"):
+        shutil.copytree(ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, tree / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
+                    "-w", str(tmp_path / "dist"), str(tree)], check=True, capture_output=True, timeout=120)
+    [wheel] = (tmp_path / "dist").glob("archlang-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    arch = [path for folder in ("stdlib", "zoo") for path in (ROOT / "archlang" / folder).glob("*.arch")]
+    wanted = {"archlang/py.typed", "archlang/grammars/archlang.lark"} | {p.relative_to(ROOT).as_posix() for p in arch}
+    assert len(wanted) > 10 and wanted <= names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
