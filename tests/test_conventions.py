@@ -126,3 +126,26 @@ def test_the_wheel_ships_py_typed_the_grammar_and_every_arch_file(tmp_path: Path
     wanted = {"archlang/py.typed", "archlang/grammars/archlang.lark"} | {p.relative_to(ROOT).as_posix() for p in arch}
     assert len(wanted) > 10 and wanted <= names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+
+
+# ---- archlang.build without torch ----------------------------------------------------------
+
+WITHOUT_TORCH = """
+import sys
+sys.modules["torch"] = None  # as if torch were not installed
+import archlang
+print(archlang.check("network s\\ninput 3@8x8\\nconv3-4\\n").params)
+try:
+    archlang.build("network s\\ninput 3@8x8\\nconv3-4\\n")
+except ImportError as error:
+    print(type(error).__name__, error.name, error)
+"""
+
+
+def test_build_without_torch_says_pip_install_torch() -> None:
+    result = _python("-c", WITHOUT_TORCH)
+    assert result.returncode == 0, result.stderr
+    checked, raised = result.stdout.splitlines()
+    assert checked == "112"
+    assert raised.startswith("ImportError torch building a module needs PyTorch, which is not installed: "
+                             "pip install torch")
