@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import ARCHITECTURES_DIR, ROOT
 
+import archlang
 from archlang.cli import main
 
 VGG16 = str(ARCHITECTURES_DIR / "vgg16.arch")
@@ -149,3 +150,31 @@ def test_build_without_torch_says_pip_install_torch() -> None:
     assert checked == "112"
     assert raised.startswith("ImportError torch building a module needs PyTorch, which is not installed: "
                              "pip install torch")
+
+
+# ---- a checked network in Python: a one-line repr, the table as summary() ------------------
+
+
+def test_repr_is_one_line() -> None:
+    network = archlang.check(VGG16)
+    assert repr(network) == "<CheckedNetwork vgg16: 3@224x224 -> 1000, 138,357,544 params, 15.47 G MACs>"
+    small = archlang.check(OK)
+    assert repr(small) == f"<CheckedNetwork small: 3@32x32 -> 10, {small.params:,} params, {small.macs / 1e6:.2f} M MACs>"
+
+
+def test_summary_and_str_are_the_table_archc_check_prints() -> None:
+    network = archlang.check(VGG16)
+    printed = _archc("check", VGG16).stdout
+    assert network.summary() + "\n" == printed
+    assert str(network) == network.summary()
+    assert len(str(network)) < 4000  # not the 48 KB dataclass dump
+
+
+def test_summary_works_whatever_module_is_imported_first() -> None:
+    """Importing any module of archlang runs archlang/__init__.py, which imports report, the table."""
+    code = ("from archlang.checker.checked import CheckedNetwork\n"
+            "from archlang.pipeline import check\n"
+            "print(check('network s\\ninput 3@8x8\\nconv3-4\\n').summary().splitlines()[0])")
+    result = _python("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "network s (<string>)\n"
