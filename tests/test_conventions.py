@@ -11,6 +11,8 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -178,3 +180,37 @@ def test_summary_works_whatever_module_is_imported_first() -> None:
     result = _python("-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "network s (<string>)\n"
+
+
+# ---- Jupyter: the table as HTML, with or without Graphviz ----------------------------------
+
+
+class _Formatter:
+    def __init__(self) -> None:
+        self.types: dict[type, Any] = {}
+
+    def for_type(self, cls: type, function: Any) -> None:
+        self.types[cls] = function
+
+
+def test_notebook_registers_html_and_svg(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archlang import notebook
+
+    formatters = {"image/svg+xml": _Formatter(), "text/html": _Formatter()}
+    shell = SimpleNamespace(display_formatter=SimpleNamespace(formatters=formatters))
+    assert notebook.register(shell)
+    assert formatters["text/html"].types[archlang.CheckedNetwork] is notebook.html
+    assert formatters["image/svg+xml"].types[archlang.CheckedNetwork] is notebook.svg
+
+
+def test_notebook_html_is_the_table_and_the_diagram_when_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archlang import notebook
+    from archlang.tables import listing
+
+    network = archlang.check(OK)
+    monkeypatch.setattr(notebook, "svg", lambda network: None)  # no Graphviz
+    assert notebook.html(network) == listing(network, "html")
+    assert notebook.html(network).startswith('<table class="archlang">')
+    drawn = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg width="1"><g/></svg>\n'
+    monkeypatch.setattr(notebook, "svg", lambda network: drawn)
+    assert notebook.html(network) == listing(network, "html") + '\n<div class="archlang-diagram"><svg width="1"><g/></svg>\n</div>'
