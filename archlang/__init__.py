@@ -14,6 +14,7 @@ writes. `render_volumes` draws a network as the 3-D volume figure of the
 AlexNet and LeNet papers (SVG or TikZ).
 """
 
+from . import report  # noqa: F401  (report gives CheckedNetwork its summary(), the table of archc check)
 from ._version import __version__
 from .checker.checked import CheckedNetwork, Layer, Row
 from .diagnostics import ArchError, Diagnostic

@@ -1,6 +1,7 @@
 """archc: the command line. I/O and exit codes only; the work is in the stages.
 
-Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage.
+Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage (an
+unknown -D name among them).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from ._version import __version__
 from .checker.evaluate import parse_value
 from .diagnostics import ArchError, Diagnostic
 from .limits import CEILING, DEFAULT, Limits
-from .pipeline import analyze, check
+from .pipeline import Analysis, analyze, analyze_source, check, check_source
 from .report import table
 from .serialize import analysis_json
-from .source import displayable
+from .source import Source, displayable, normalise_lines
 from .tables import FORMATS as TABLE_FORMATS
 from .tables import compare, listing
 
@@ -87,7 +88,7 @@ def main() -> None:
 
 
 @main.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for several files).")
 @click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
               help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
@@ -109,19 +110,29 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
 
         objects = [result for result, _ in results]
         click.echo(json.dumps(objects[0] if len(objects) == 1 else objects, indent=2))
-    sys.exit(1 if any(failed for _, failed in results) else 0)
+    sys.exit(max(status for _, status in results))
 
 
-def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], bool]:
-    """Check one file; print its table (or diagnostics) unless JSON is asked for."""
+def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int]:
+    """Check one file; print its table (or diagnostics) unless JSON is asked for.
+    Returns its JSON object and its exit status."""
     as_json = click.get_current_context().params["as_json"]
-    analysis = analyze(Path(path), limits=limits, **params)
+    analysis = _analyze(path, params, limits)
     _print_diagnostics(analysis.diagnostics, as_json)
     failed = not analysis.ok or analysis.network is None
     if not as_json and not failed:
         fmt = click.get_current_context().params.get("fmt", "text")
         click.echo(table(analysis.network) if fmt == "text" else listing(analysis.network, fmt))  # type: ignore[arg-type]
-    return analysis_json(analysis, path), failed
+    return analysis_json(analysis, path), _status(analysis.diagnostics, params) if failed else 0
+
+
+def _status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
+    """The exit status of a spec with errors: 1, or 2 when one of them is a -D
+    name the network does not declare (E205), a mistake of usage like any
+    other bad option. A variant's unknown name (E205 too) is the spec's."""
+    defines = tuple(f"-D {name}:" for name in params)
+    usage = any(d.code == "E205" and d.message.startswith(defines) for d in diagnostics) if defines else False
+    return 2 if usage else 1
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
@@ -134,22 +145,55 @@ def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
         click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
 
 
+# ---- `-`: the spec on standard input ---------------------------------------------------------
+
+STDIN = "<stdin>"
+
+
+def _stdin(limits: Limits) -> Source:
+    """The spec on standard input, named <stdin> in diagnostics, read as a file
+    is (UTF-8, a BOM dropped); `ArchError` (E100) past --max-bytes."""
+    data = sys.stdin.buffer.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        message = f"{STDIN} is more than the limit of {limits.max_bytes:,} bytes"
+        raise ArchError([Diagnostic("error", "E100", message, None, Source(STDIN, ""), "raise --max-bytes")])
+    return Source(STDIN, normalise_lines(data.decode("utf-8-sig", errors="replace")))
+
+
+def _analyze(path: str, params: dict[str, Any], limits: Limits) -> Analysis:
+    """`analyze` of a file, a zoo name, or `-` (standard input)."""
+    if path != "-":
+        return analyze(Path(path), limits=limits, **params)
+    try:
+        source = _stdin(limits)
+    except ArchError as error:
+        return Analysis(None, diagnostics=list(error.diagnostics))
+    return analyze_source(source, params, limits)
+
+
+def _check(path: str, params: dict[str, Any], limits: Limits) -> Any:
+    """`check` of a file, a zoo name, or `-` (standard input)."""
+    if path != "-":
+        return check(Path(path), limits=limits, **params)
+    return check_source(_stdin(limits), params, limits)
+
+
 # ---- render and table (issue 5) ---------------------------------------------------------------
 
 
 def _checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
     """The checked network, its warnings on stderr; exit 1 with the diagnostics on errors."""
     try:
-        network = check(Path(path), limits=limits, **params)
+        network = _check(path, params, limits)
     except ArchError as error:
         _print_diagnostics(error.diagnostics, False)
-        sys.exit(1)
+        sys.exit(_status(error.diagnostics, params))
     _print_diagnostics(network.diagnostics, False)
     return network
 
 
 @main.command("render")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="OUT.svg, OUT.png, OUT.pdf or OUT.dot (.dot needs no Graphviz program); "
                    "with --style volumes OUT.svg, OUT.tex or OUT.tikz.")
@@ -211,7 +255,7 @@ def _render_volumes(file: str, out: str, params: dict[str, Any], limits: Limits)
 
 
 @main.command("table")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="md", show_default=True,
               help="Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
@@ -280,7 +324,7 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
 
 
 @main.command("build")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="OUT.py, or - for standard output.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)

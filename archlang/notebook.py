@@ -1,8 +1,10 @@
-"""Jupyter display: a checked network shown as its diagram in a notebook.
+"""Jupyter display: a checked network shown as its table and diagram in a notebook.
 
 The checked tree knows nothing of notebooks; this module, on top of the
-stages, registers a display formatter with IPython when archlang is imported
-inside it. Without Graphviz the plain repr is shown.
+stages, registers display formatters with IPython when archlang is imported
+inside it: HTML (the per-layer table, the diagram under it when Graphviz is
+there) and SVG (the diagram). Without Graphviz the HTML is the table alone;
+the plain text is the one-line repr.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ def svg(network: CheckedNetwork) -> str | None:
     return render.svg_or_none(network)
 
 
+def html(network: CheckedNetwork) -> str:
+    """The table of `archc check --format html`, and the diagram under it when Graphviz is there."""
+    from .tables import listing
+
+    picture = svg(network)
+    if picture is None:
+        return listing(network, "html")
+    inline = picture[picture.find("<svg"):]  # no XML declaration or doctype inside HTML
+    return f'{listing(network, "html")}\n<div class="archlang-diagram">{inline}</div>'
+
+
 def register(ipython: Any = None) -> bool:
     """Teach IPython to show checked networks as diagrams; False outside IPython."""
     if ipython is None:
@@ -28,6 +41,7 @@ def register(ipython: Any = None) -> bool:
         ipython = get() if get else None
     if ipython is None:
         return False
-    formatter = ipython.display_formatter.formatters["image/svg+xml"]
-    formatter.for_type(CheckedNetwork, svg)
+    formatters = ipython.display_formatter.formatters
+    formatters["image/svg+xml"].for_type(CheckedNetwork, svg)
+    formatters["text/html"].for_type(CheckedNetwork, html)
     return True

@@ -7,7 +7,7 @@ FLOPs told apart. JSON output is `serialize.py`; this module is the human side.
 
 from __future__ import annotations
 
-from .checker.checked import CheckedNetwork, Row
+from .checker.checked import CheckedNetwork, Row, set_summary
 from .checker.receptive import CAP
 from .units import fmt_shape, fp32_size, short_count, volume
 
@@ -77,3 +77,6 @@ def totals(network: CheckedNetwork) -> list[str]:
     if network.train_macs:  # side outputs of training only: not run in evaluation, so not in the MACs above
         lines.insert(3, f"            training adds {network.train_macs:,} for its side outputs of training only")
     return lines
+
+
+set_summary(table)  # `CheckedNetwork.summary()` and `str(network)`: the table above

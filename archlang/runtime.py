@@ -80,13 +80,28 @@ def refuse_large(network: CheckedNetwork, max_memory: int = MAX_MEMORY) -> None:
 
 def instantiate(network: CheckedNetwork, device: str | torch.device | None = None) -> nn.Module:
     """An `nn.Module` for a checked network, built on `device`."""
-    import torch  # here, not at the top: sizing a network (archc build) needs no torch
-
+    torch = _import_torch()  # here, not at the top: sizing a network (archc build) needs no torch
     generated = codegen.generate(network)
     cls = load(generated)[generated.class_name]
     # torch.device as a context makes every tensor __init__ creates start there.
     with torch.device(device) if device is not None else contextlib.nullcontext():
         return cls()
+
+
+TORCH_MISSING = ("building a module needs PyTorch, which is not installed: pip install torch "
+                 "(or pip install 'archlang[torch]'); archc check, render and build -o need no torch")
+
+
+def _import_torch() -> Any:
+    """torch, or an ImportError that says how to install it (not a bare
+    ModuleNotFoundError from deep inside `build`)."""
+    try:
+        import torch
+    except ModuleNotFoundError as error:
+        if error.name != "torch":  # torch is there but broken: its own message says more
+            raise
+        raise ImportError(TORCH_MISSING, name="torch") from None
+    return torch
 
 
 def load(generated: codegen.Generated) -> dict[str, Any]:

@@ -104,10 +104,10 @@ def test_define_overrides_a_parameter(spec) -> None:
     assert data["layers"][0]["op"] == "conv3-32"
 
 
-def test_define_of_an_unknown_parameter_exits_1(spec) -> None:
+def test_define_of_an_unknown_parameter_exits_2(spec) -> None:
     path = spec(PARAMETRIC)
     result = archc_in_process("check", path, "-D", "kk=3")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 14), with the checker's E205 and its hint
     assert result.stderr.startswith(f"{path}:1:1: error[E205]: -D kk: network 'wide' has no parameter 'kk'")
     assert "did you mean 'k'?" in result.stderr
 

@@ -11,7 +11,7 @@ receptive fields, the diagram, the module) is a visitor.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,7 +19,7 @@ from .. import ir
 from ..diagnostics import Diagnostic
 from ..nodes import Node
 from ..source import Source, Span
-from ..units import Shape
+from ..units import Shape, fmt_shape, short_count
 
 if TYPE_CHECKING:
     from ..joins import Join
@@ -162,11 +162,23 @@ class Aside(Node):
     fields: ClassVar[tuple[str, ...]] = ("body",)
 
 
-@dataclass(eq=False)
+#: Writes a network as the table of `archc check`: set by `report` (a later
+#: stage, which `archlang` imports), as `notebook` registers its display; the
+#: checked tree itself does not know how it is printed.
+_summary: list[Callable[[CheckedNetwork], str]] = []
+
+
+def set_summary(write: Callable[[CheckedNetwork], str]) -> None:
+    """Make `write` the text of `CheckedNetwork.summary()` and `str()`."""
+    _summary[:] = [write]
+
+
+@dataclass(eq=False, repr=False)
 class CheckedNetwork:
     """What `check` returns: the network's name, parameter values, input and
     output shapes, the flat list of layers, the structured tree, the totals
-    and every diagnostic (warnings too; errors raise instead)."""
+    and every diagnostic (warnings too; errors raise instead). Its repr is
+    one line; `summary()` (and `str()`) is the table `archc check` prints."""
 
     name: str
     params_values: dict[str, Any]
@@ -218,3 +230,17 @@ class CheckedNetwork:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]
+
+    def __repr__(self) -> str:
+        """One line: `<CheckedNetwork vgg16: 3@224x224 -> 1000, 138,357,544 params, 15.47 G MACs>`."""
+        return (f"<CheckedNetwork {self.name}: {fmt_shape(self.input)} -> {fmt_shape(self.output)}, "
+                f"{self.params:,} params, {short_count(self.macs)} MACs>")
+
+    def summary(self) -> str:
+        """The per-layer table and the totals, as `archc check` prints them."""
+        if not _summary:
+            raise RuntimeError("no summary writer: import archlang (it imports archlang.report)")
+        return _summary[0](self)
+
+    def __str__(self) -> str:
+        return self.summary()
