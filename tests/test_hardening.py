@@ -224,6 +224,30 @@ def test_a_link_named_arch_to_another_file_is_not_quoted(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr
 
 
+# ---- 5. the same input gives the same output -----------------------------------------------------
+
+_DEFAULTS_SCRIPT = """
+import archlang, json
+specs = ["network t\\ninput 3@8x8\\ndefault conv dropout p=0\\nconv3-8, dropout",
+         "network t\\ninput 3@8x8\\ndefault conv pool p=1\\nconv3-8, maxpool3/1",
+         "network t\\ninput 3@8x8\\ndefault dropout conv p=0\\nconv3-8, dropout"]
+print(json.dumps([[list(r.layer.out_shape) + [repr(sorted(r.layer.opts.items()))] for r in archlang.check(t).rows]
+                  for t in specs]))
+"""
+
+
+def test_a_default_naming_several_kinds_gives_one_result_under_every_hash_seed() -> None:
+    """`default conv dropout p=0` picked its target through a frozenset: the seed decided."""
+    results = set()
+    for seed in ("0", "1", "2", "3", "12345", "999"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", _DEFAULTS_SCRIPT], capture_output=True, text=True, env=env,
+                             check=True, timeout=120)
+        results.add(run.stdout)
+    assert len(results) == 1
+    assert '[8, 6, 6, "[(' in results.pop()  # conv3-8 with p=0: 6x6
+
+
 # ---- 6. what check accepts, build builds and the forward pass runs --------------------------------
 
 
