@@ -63,6 +63,13 @@ def diagnostics(text: str, **params: object) -> list[archlang.Diagnostic]:
     return info.value.diagnostics
 
 
+def layer_rows(spec: str) -> list[tuple[str, tuple[int, ...], int, int]]:
+    """(label, output shape, parameters, MACs) of each row of a spec that checks."""
+    network = archlang.check(spec)
+    return [(row.layer.kind.label(row.layer.opts), row.layer.out_shape, row.layer.params, row.layer.macs)
+            for row in network.rows]
+
+
 # ---- files -------------------------------------------------------------------------------------
 
 

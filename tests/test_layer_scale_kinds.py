@@ -8,7 +8,7 @@ forward values, and the error a misplaced layer scale gives.
 from __future__ import annotations
 
 import pytest
-from conftest import codes
+from conftest import codes, layer_rows
 
 import archlang
 from archlang import codegen
@@ -17,14 +17,8 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
-def _rows(spec: str) -> list[tuple[str, tuple[int, ...], int, int]]:
-    network = archlang.check(spec)
-    return [(row.layer.kind.label(row.layer.opts), row.layer.out_shape, row.layer.params, row.layer.macs)
-            for row in network.rows]
-
-
 def test_layernorm_keeps_the_shape_and_holds_a_scale_and_a_shift_per_channel() -> None:
-    assert _rows("input 6@5x3\nlayernorm(1e-6), gap, ln") == [
+    assert layer_rows("input 6@5x3\nlayernorm(1e-6), gap, ln") == [
         ("layernorm(1e-06)", (6, 5, 3), 12, 0), ("gap", (6,), 0, 0), ("layernorm", (6,), 12, 0)]
 
 
@@ -43,7 +37,7 @@ def test_layernorm_is_torchvisions_layernorm2d_on_a_map_and_nn_layernorm_on_a_ve
 
 
 def test_pointwise_maps_the_channels_at_each_position_with_a_linears_weight() -> None:
-    assert _rows("input 4@5x3\npointwise-6, gap, pointwise-2 bias=false") == [
+    assert layer_rows("input 4@5x3\npointwise-6, gap, pointwise-2 bias=false") == [
         ("pointwise-6", (6, 5, 3), (4 + 1) * 6, 4 * 6 * 15), ("gap", (6,), 0, 0), ("pointwise-2", (2,), 12, 12)]
     model = archlang.build("input 4@5x3\npointwise-6", device="meta")
     assert [tuple(t.shape) for t in model.state_dict().values()] == [(6, 4), (6,)]  # not a 1x1 conv's (6, 4, 1, 1)

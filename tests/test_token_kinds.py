@@ -8,7 +8,7 @@ forward values, and the errors bad input gives.
 from __future__ import annotations
 
 import pytest
-from conftest import codes
+from conftest import codes, layer_rows
 
 import archlang
 from archlang import codegen
@@ -17,16 +17,10 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
-def _rows(spec: str) -> list[tuple[str, tuple[int, ...], int, int]]:
-    network = archlang.check(spec)
-    return [(row.layer.kind.label(row.layer.opts), row.layer.out_shape, row.layer.params, row.layer.macs)
-            for row in network.rows]
-
-
 def test_the_patch_embedding_makes_tokens_with_a_class_token_first() -> None:
     # 8x6 in patches of 2: 4 x 3 = 12 patches and the class token; 3*2*2*6 weights + 6 biases,
     # the class token (6) and the position embedding (13 x 6)
-    assert _rows("input 3@8x6\npatchembed-6 patch=2") == [
+    assert layer_rows("input 3@8x6\npatchembed-6 patch=2") == [
         ("patchembed2-6", (6, 13), 6 + 3 * 4 * 6 + 6 + 13 * 6, 3 * 4 * 6 * 12)]
     model = archlang.build("input 3@8x6\npatchembed-6 patch=2", device="meta")
     assert [tuple(t.shape) for t in model.state_dict().values()] == [(1, 1, 6), (6, 3, 2, 2), (6,), (1, 13, 6)]
@@ -45,7 +39,7 @@ def test_the_patch_embedding_computes_torchvisions_process_input_and_concatenati
 
 def test_attention_counts_the_projections_and_both_products() -> None:
     # 8 features, 5 tokens: in 5*8*24, QK^T and AV 2*5*5*8, out 5*8*8
-    rows = _rows("input 3@8x8\npatchembed-8 patch=4, attention(2), token(0)")
+    rows = layer_rows("input 3@8x8\npatchembed-8 patch=4, attention(2), token(0)")
     assert rows[1] == ("attention(2)", (8, 5), 4 * 64 + 4 * 8, 5 * 8 * 24 + 2 * 5 * 5 * 8 + 5 * 8 * 8)
     assert rows[2] == ("token(0)", (8,), 0, 0)
 
