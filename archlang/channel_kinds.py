@@ -1,4 +1,5 @@
-"""Kinds that work on the channels at each position: layer norm and the pointwise Linear.
+"""Kinds that work on the channels: layer norm and the pointwise Linear, and the rules of
+ShuffleNet V2's channel split (`chunk`) and channel shuffle (`shuffle`).
 
 ConvNeXt's and the vision transformers' layers: a layer norm over the C
 channels of every position (torchvision's LayerNorm2d on a map, nn.LayerNorm
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 
 from .kind import Kind, Opts
-from .options import Option, above_zero, as_is, boolean, positive
+from .options import Option, RuleError, above_zero, as_is, boolean, positive
 from .units import Shape
 
 #: Layer norm's epsilon where none is written: PyTorch's nn.LayerNorm default.
@@ -39,6 +40,27 @@ def _pointwise_params(opts: Opts, x: Shape, y: Shape) -> int:
 def _pointwise_macs(opts: Opts, x: Shape, y: Shape) -> int:
     """One product per input channel, output channel and position (FlopCounterMode's mm / 2)."""
     return x[0] * opts["out"] * math.prod(x[1:])
+
+
+def chunk_shape(opts: Opts, x: Shape) -> Shape:
+    """One of `of` equal channel chunks: the count must divide the channels
+    (torch.chunk would give a short last chunk; a spec says what it means)."""
+    index, of = opts["index"], opts["of"]
+    if x[0] % of:
+        raise RuleError("E303", f"chunk({index}, {of}) needs channels divisible by {of}, but the input has {x[0]}",
+                        f"{x[0]} / {of} = {x[0] / of:g}")
+    if index >= of:
+        raise RuleError("E308", f"chunk({index}, {of}) takes chunk {index} of {of}, but they are numbered "
+                        f"0 to {of - 1}", f"write chunk(0, {of}) ... chunk({of - 1}, {of})")
+    return (x[0] // of, *x[1:])
+
+
+def shuffle_shape(opts: Opts, x: Shape) -> Shape:
+    groups = opts["groups"]
+    if x[0] % groups:
+        raise RuleError("E303", f"shuffle({groups}) needs channels divisible by {groups}, but the input has {x[0]}",
+                        f"{x[0]} / {groups} = {x[0] / groups:g}")
+    return x
 
 
 LAYERNORM = Kind(

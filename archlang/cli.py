@@ -23,7 +23,7 @@ from .limits import CEILING, DEFAULT, Limits
 from .pipeline import Analysis, analyze, analyze_source, check, check_source
 from .report import table
 from .serialize import analysis_json
-from .source import Source, displayable, normalise_lines
+from .source import Source, decode, displayable
 from .tables import FORMATS as TABLE_FORMATS
 from .tables import compare, listing
 
@@ -157,7 +157,7 @@ def _stdin(limits: Limits) -> Source:
     if len(data) > limits.max_bytes:
         message = f"{STDIN} is more than the limit of {limits.max_bytes:,} bytes"
         raise ArchError([Diagnostic("error", "E100", message, None, Source(STDIN, ""), "raise --max-bytes")])
-    return Source(STDIN, normalise_lines(data.decode("utf-8-sig", errors="replace")))
+    return Source(STDIN, decode(data))
 
 
 def _analyze(path: str, params: dict[str, Any], limits: Limits) -> Analysis:

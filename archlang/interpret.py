@@ -350,9 +350,8 @@ class _Run(Visitor):
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
     def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        items = path.items
-        last = items[-1] if items and isinstance(items[-1], Layer) and items[-1].kind.name == "droppath" else None
-        for item in items[:-1] if last is not None else items:
+        items, last = path.split_droppath()
+        for item in items:
             x = self.visit(item, x)
         x = scale * x
         return self.visit(last, x) if last is not None else x

@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .channel_kinds import LAYERNORM, POINTWISE
-from .channels import chunk_shape, shuffle_shape
+from .channel_kinds import LAYERNORM, POINTWISE, chunk_shape, shuffle_shape
 from .kind import Kind, NetworkInput, Opts
 from .options import (
     Option,
@@ -299,7 +298,7 @@ def _pool_shape(name: str) -> Callable[[Opts, Shape], Shape]:
         for k, p in zip(w.kernel, w.pad):
             if 2 * p > w.dilation * (k - 1) + 1:  # PyTorch's rule, found at run time otherwise
                 raise RuleError("E308", f"{name} pads {p} pixels, more than half its {k}-wide window",
-                                f"pad at most {(k) // 2}")
+                                f"pad at most {(w.dilation * (k - 1) + 1) // 2}")
         return sliding(opts, x, x[0], name)
 
     return shape

@@ -71,7 +71,13 @@ def read_file(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
         os.close(fd)
     if size > max_bytes:
         raise TooLarge(size)  # a file whose size the system does not know in advance (/proc)
-    return normalise_lines(b"".join(chunks).decode("utf-8-sig", errors="replace"))
+    return decode(b"".join(chunks))
+
+
+def decode(data: bytes) -> str:
+    """A spec's bytes as its text, wherever they were read (a file, standard input):
+    UTF-8, a byte order mark dropped, undecodable bytes as U+FFFD, lines normalised."""
+    return normalise_lines(data.decode("utf-8-sig", errors="replace"))
 
 
 def normalise_lines(text: str) -> str:

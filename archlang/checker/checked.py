@@ -100,6 +100,15 @@ class Group(Node):
     items: tuple[Any, ...]
     fields: ClassVar[tuple[str, ...]] = ("items",)
 
+    def split_droppath(self) -> tuple[tuple[Any, ...], Layer | None]:
+        """The items before a droppath that ends the group, and that droppath (None if
+        none ends it): a residual's layer scale multiplies the body before its droppath,
+        as torchvision's CNBlock does; the backend and the oracle both split here."""
+        items = self.items
+        if items and isinstance(items[-1], Layer) and items[-1].kind.name == "droppath":
+            return items[:-1], items[-1]
+        return items, None
+
 
 @dataclass(frozen=True, eq=False)
 class Repeated(Node):

@@ -247,8 +247,8 @@ def _bn_used(result: Any) -> dict[str, float] | None:
     shortcut normalises as its body does."""
     for layer in iter_layers(result):
         if layer.opts.get("bn"):
-            return {"bn_eps": layer.opts.get("bn_eps", layers.BN_EPS),
-                    "bn_momentum": layer.opts.get("bn_momentum", layers.BN_MOMENTUM)}
+            settings = layers.bn_settings(layer.opts)
+            return {"bn_eps": settings["eps"], "bn_momentum": settings["momentum"]}
         if layer.kind.name == "batchnorm":
             return {"bn_eps": layer.opts["eps"], "bn_momentum": layer.opts["momentum"]}
     return None

@@ -254,7 +254,7 @@ class Lowering(Visitor):
     def _scaled_path(self, path: Group, body: Body, where: str) -> None:
         """A residual's body times its layer scale: before a droppath that
         ends the body, as torchvision's CNBlock scales, then drops."""
-        items, last = split_droppath(path)
+        items, last = path.split_droppath()
         for item in items:
             self.visit(item, body)
         body.emit(f"{body.target} = self.layer_scale * {body.var}", where)
@@ -296,14 +296,6 @@ class Lowering(Visitor):
         if len(rows) == 1 and len(inner.kinds) == 1:
             return body.name(attribute(rows[0].name)) if body.top else body.numbered(inner.kinds[0])
         return body.numbered(attribute(label) if label else "block")
-
-
-def split_droppath(path: Group) -> tuple[tuple[Any, ...], Layer | None]:
-    """A path's items and the droppath layer that ends it, if one does."""
-    items = path.items
-    if items and isinstance(items[-1], Layer) and items[-1].kind.name == "droppath":
-        return items[:-1], items[-1]
-    return items, None
 
 
 def _is_one_call(inner: Body) -> bool:
