@@ -242,7 +242,7 @@ STAGES = [
     {"serialize", "report", "render", "codegen", "interpret"},
     {"tables", "runtime", "volumes"},
     {"notebook", "lexer"},
-    {"cli", "__init__", "__main__"},
+    {"cli", "__init__", "__main__", "lsp"},
 ]
 
 
