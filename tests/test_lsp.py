@@ -9,6 +9,7 @@ formatting where the formatter is there. And `archc lsp` without pygls.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -86,6 +87,14 @@ async def test_a_diagnostic_in_an_imported_file_shows_on_its_import(client: Lang
     (related,) = diagnostic.related_information or []
     assert related.location.uri == blocks.resolve().as_uri()
     assert (related.location.range.start.line, related.location.range.start.character) == (0, 11)
+
+    # The imported file is fixed on disk: the editor says so, and the importer is checked again.
+    blocks.write_text("def b(c) = conv3-c\n", "utf-8")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        [types.FileEvent(blocks.resolve().as_uri(), types.FileChangeType.Changed)]))
+    while _found(client, uri):  # every open file is published again, this one among them
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30)
+    assert _found(client, uri) == []
 
 
 # ---- hover, completion, definition, outline ------------------------------------------------------

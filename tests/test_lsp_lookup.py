@@ -5,10 +5,14 @@ definition and outline as plain data."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import ARCHITECTURES, ARCHITECTURES_DIR, STDLIB, write
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT, STDLIB, write
 
 from archlang import ir
 from archlang.lsp.complete import completions
@@ -157,3 +161,13 @@ def test_the_outline_of_the_standard_librarys_resnet_module() -> None:
         ("basic", "block", "(c, s = 1)"), ("bottleneck", "block", "(c, s = 1)"),
         ("cifar_basic", "block", "(c, s = 1)"), ("basic_stage", "block", "(c, n, s = 2)"),
         ("bottleneck_stage", "block", "(c, n, s = 2)"), ("cifar_stage", "block", "(c, n, s = 2)")]
+
+
+def test_the_python_example_of_docs_editors_md_runs_and_prints_what_it_says() -> None:
+    (example,) = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "editors.md").read_text("utf-8"), re.DOTALL)
+    done = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("[]\n**conv2_x: bottleneck_stage(64, 3, 1)**: block `bottleneck_stage(c, n, s = 2)`")
+    assert "| conv2_x | 64@56x56 → 256@56x56 | 13 | 215,808 | 667,942,912 |" in done.stdout
+    assert "span=Span(line=22, col=5," in done.stdout and "resnet.arch" in done.stdout

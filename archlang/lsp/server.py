@@ -4,7 +4,8 @@ Each feature is registered with `@SERVER.feature(...)` and does three
 things: find the open document (analysed once per version of its text),
 convert the editor's position to archlang's, and convert the answer of
 `hover`, `complete` or `navigate` to lsprotocol's types. Diagnostics are
-published on every open and change (full text sync); one in an imported
+published on every open and change (full text sync), and for every open
+file when a spec changes on disk (it may be imported); one in an imported
 file is shown on the import that brings it, pointing at where it is.
 """
 
@@ -103,6 +104,14 @@ def did_change(ls: LanguageServer, params: types.DidChangeTextDocumentParams) ->
 def did_close(ls: LanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     _DOCUMENTS.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(params.text_document.uri, []))
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_files(ls: LanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    """A spec changed on disk (the editor watches *.arch): the open files may import it, so check them again."""
+    for uri in list(_DOCUMENTS):
+        _DOCUMENTS.pop(uri)
+        publish(ls, uri, None)
 
 
 def publish(ls: LanguageServer, uri: str, version: int | None) -> None:
