@@ -171,3 +171,16 @@ def test_the_python_example_of_docs_editors_md_runs_and_prints_what_it_says() ->
     assert done.stdout.startswith("[]\n**conv2_x: bottleneck_stage(64, 3, 1)**: block `bottleneck_stage(c, n, s = 2)`")
     assert "| conv2_x | 64@56x56 → 256@56x56 | 13 | 215,808 | 667,942,912 |" in done.stdout
     assert "span=Span(line=22, col=5," in done.stdout and "resnet.arch" in done.stdout
+
+
+def test_the_outline_of_a_file_whose_check_stopped_shows_the_shapes_it_reached() -> None:
+    doc = Document("network n\ninput 3@8x8\nconv3-8\nconx3\nfc-2\n")
+    assert [(s.name, s.detail) for s in symbols(doc)] == [("n", ""), ("conv3-8", "8@8x8"), ("conx3", ""),
+                                                         ("fc-2", "")]
+    assert hover(doc, (4, 2)) is None  # an unknown layer: nothing to say but its diagnostic
+
+
+def test_a_document_past_the_size_limit_is_one_e100_not_a_parse() -> None:
+    doc = Document("network n\ninput 3@8x8\n" + "conv3-8\n" * 10_000)
+    assert [(d.code, d.line, d.col) for d in doc.analysis.diagnostics] == [("E100", 1, 1)]
+    assert doc.module is None and hover(doc, (3, 2)) is None and symbols(doc) == []

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import ir
 from ..checker import Block, Branched, CheckedNetwork, Layer, Row
 from ..checker.checked import Aside
+from ..diagnostics import Diagnostic
 from ..limits import DEFAULT, Limits
 from ..nodes import Node, Visitor
 from ..pipeline import Analysis, analyze_source
@@ -38,7 +39,7 @@ class Document:
         self.text = text
         self.source = Source(name, normalise_lines(text.removeprefix("\ufeff")), path)
         self.limits = limits
-        self.analysis: Analysis = analyze_source(self.source, {}, limits)
+        self.analysis: Analysis = _analyze(self.source, limits)
 
     @property
     def module(self) -> ir.Module | None:
@@ -75,6 +76,17 @@ class Document:
     def text_of(self, span: Span) -> str:
         """The text a span covers, on one line (line breaks and runs of spaces as one space)."""
         return " ".join(self.source.text[span.start:span.end].split())
+
+
+def _analyze(source: Source, limits: Limits) -> Analysis:
+    """The analysis of a document's text, within the size limit `archc check` keeps for files."""
+    size = len(source.text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        message = f"{source.name} is {size:,} bytes, more than the limit of {limits.max_bytes:,}"
+        hint = "archc checks spec files of at most this size: split it into files that import each other"
+        return Analysis(source, diagnostics=[Diagnostic("error", "E100", message, Span(1, 1, 1, 2, 0, 1), source,
+                                                        hint)])
+    return analyze_source(source, {}, limits)
 
 
 # ---- the checked tree's index -------------------------------------------------------------------
@@ -129,10 +141,11 @@ class _Output(Visitor):
     def visit_Aside(self, node: Aside) -> None:
         return None
 
-    def generic_visit(self, node: Node) -> Shape | None:
+    def generic_visit(self, node: Node | None) -> Shape | None:
         # A sequence, a repeat, a condition, a block: where its last child that ends somewhere ends.
+        # (None: what the walk could not check.)
         out = None
-        for child in node.iter_children():
+        for child in node.iter_children() if isinstance(node, Node) else ():
             out = self.visit(child) or out
         return out
 
