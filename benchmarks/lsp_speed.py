@@ -54,7 +54,8 @@ def recheck_after_edit() -> Result:
 def _analysed(doc: object) -> None:
     from archlang.lsp.document import Document
 
-    assert isinstance(doc, Document) and doc.analysis.ok and len(doc.rows) == 208, "resnet152 did not check to its 208 rows"
+    assert isinstance(doc, Document) and doc.analysis.ok and len(doc.rows) == 208, \
+        "resnet152 did not check to its 208 rows"
 
 
 def hover_after_edit() -> Result:

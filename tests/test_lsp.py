@@ -72,7 +72,8 @@ async def test_every_diagnostic_of_a_file_with_errors_with_its_code_range_and_hi
 
     fixed = BROKEN.replace("conx3", "conv3").replace("conv5-16 p=0", "conv5-16 p=2")
     client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(version=2, uri=uri), [types.TextDocumentContentChangeWholeDocument(fixed)]))
+        types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+        [types.TextDocumentContentChangeWholeDocument(fixed)]))
     await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert _found(client, uri) == []
 

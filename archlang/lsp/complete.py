@@ -28,7 +28,7 @@ from ..options import Option, boolean, padding
 from ..scope import Scope, build_scope, stdlib_folder, stdlib_names
 from ..source import Source
 from .document import Document, Point
-from .hover import doc_text, value_text
+from .hover import signature, value_text
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def _given(opts: str) -> set[str]:
 def _written(kind: Kind, match: re.Match[str]) -> set[str]:
     """The options the notation already gives: the size after the name (conv3),
     the count (-64), the stride (/2), the arguments in parentheses."""
-    slots = {kind.size: lookup(match.group("name")) is None, kind.count: bool(match.group("count")), kind.stride: bool(match.group("stride"))}
+    slots = {kind.size: lookup(match.group("name")) is None,  # conv3: the 3 is the kernel
+             kind.count: bool(match.group("count")), kind.stride: bool(match.group("stride"))}
     args = match.group("args")
     written = len([a for a in args[1:-1].split(",") if a.strip() and "=" not in a]) if args else 0
     return {name for name, given in slots.items() if name and given} | set(kind.positional[:written])
@@ -161,13 +162,14 @@ def _blocks(doc: Document) -> list[Completion]:
     return [_block_item(name, definition, home.source) for name, (definition, home) in scope.blocks.items()]
 
 
-def _block_item(name: str, definition: object, source: Source, module: str | None = None) -> Completion:
-    params = getattr(definition, "params", ())
-    signature = ", ".join(p.name if p.default is None else f"{p.name} = {doc_text(p.default)}" for p in params)
-    line = getattr(getattr(definition, "span", None), "line", 0)
-    where = f"{source.name}:{line}"
-    detail = f"{name}({signature})" + (f", adds import {module}" if module else "")
-    return Completion(name, "block", detail, f"block, defined at {where}", sort=f"0{name}")
+def _block_item(name: str, definition: ir.Def, source: Source, module: str | None = None,
+                where: int = 0) -> Completion:
+    """A block, defined in `source`; one of the standard library's `module`, not imported
+    yet, adds `import module` at line `where`."""
+    detail = f"{name}{signature(definition)}" + (f", adds import {module}" if module else "")
+    return Completion(name, "block", detail, f"block, defined at {source.name}:{definition.span.line}",
+                      import_line=(where, f"import {module}\n") if module else None,
+                      sort=f"{'3' if module else '0'}{name}")
 
 
 def _library_blocks(doc: Document) -> list[Completion]:
@@ -185,9 +187,7 @@ def _library_blocks(doc: Document) -> list[Completion]:
         scope = _library_scope(name)
         for block, (definition, home) in scope.blocks.items() if scope else ():
             if block not in seen and home.source.name == f"<stdlib>/{name}.arch":
-                item = _block_item(block, definition, home.source, name)
-                items.append(Completion(item.label, item.kind, item.detail, item.documentation,
-                                        import_line=(where, f"import {name}\n"), sort=f"3{block}"))
+                items.append(_block_item(block, definition, home.source, name, where))
     return items
 
 

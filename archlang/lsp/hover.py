@@ -138,9 +138,8 @@ def _summed(rows: list[Row], what: str) -> list[str]:
 
 
 def _block(doc: Document, call: ir.Call, definition: ir.Def, home: str) -> str:
-    signature = ", ".join(p.name if p.default is None else f"{p.name} = {doc_text(p.default)}"
-                          for p in definition.params)
-    head = f"**{doc.text_of(call.span)}**: block `{definition.name}({signature})`, {home}:{definition.span.line}"
+    head = (f"**{doc.text_of(call.span)}**: block `{definition.name}{signature(definition)}`, "
+            f"{home}:{definition.span.line}")
     expansions = doc.index.expansions.get(id(call), [])
     if not expansions:
         return head
@@ -158,6 +157,12 @@ def _block(doc: Document, call: ir.Call, definition: ir.Def, home: str) -> str:
     args = expansions[0].block.args
     lines += ["", "arguments: " + ", ".join(f"{k} = {describe(v)}" for k, v in args.items())] if args else []
     return "\n".join(lines)
+
+
+def signature(definition: ir.Def) -> str:
+    """A block's parameters as its `def` writes them: `(c, s = 1)`."""
+    return "(" + ", ".join(p.name if p.default is None else f"{p.name} = {doc_text(p.default)}"
+                           for p in definition.params) + ")"
 
 
 def doc_text(expr: ir.Expr) -> str:

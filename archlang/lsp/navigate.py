@@ -20,7 +20,7 @@ from ..scope import stdlib_folder, stdlib_names
 from ..source import Source, Span, displayable
 from ..units import fmt_shape
 from .document import Document, Point, name_span, output_of
-from .hover import doc_text
+from .hover import signature
 from .locate import binding, call_target, path_at
 
 #: The first character of a file: where going to an import lands.
@@ -108,7 +108,7 @@ def symbols(doc: Document) -> list[Symbol]:
         return []
     found = [*(_network(doc, n) for n in module.networks), *(_import(doc, i) for i in module.imports),
              *(_named(doc, let.name, "let", "", let.span) for let in module.lets),
-             *(_named(doc, d.name, "block", _signature(d), d.span) for d in module.defs),
+             *(_named(doc, d.name, "block", signature(d), d.span) for d in module.defs),
              *(_named(doc, v.name, "variant", doc.text_of(v.span), v.span) for v in module.variants),
              *_body(doc, module)]
     return sorted(found, key=lambda s: (s.span.line, s.span.col))
@@ -116,11 +116,6 @@ def symbols(doc: Document) -> list[Symbol]:
 
 def _named(doc: Document, name: str, kind: str, detail: str, span: Span) -> Symbol:
     return Symbol(name, kind, detail, span, name_span(doc.source, name, span))
-
-
-def _signature(definition: ir.Def) -> str:
-    return "(" + ", ".join(p.name if p.default is None else f"{p.name} = {doc_text(p.default)}"
-                           for p in definition.params) + ")"
 
 
 def _network(doc: Document, decl: ir.NetworkDecl) -> Symbol:
@@ -152,8 +147,9 @@ def _body(doc: Document, module: ir.Module) -> list[Symbol]:
         text = doc.text_of(item.span)
         name = label or (text if len(text) <= NAME_WIDTH else text[:NAME_WIDTH - 3] + "...")
         shape = output_of(checked[number]) if checked is not None else None
-        detail = text.split(":", 1)[1].strip() if label else ""
-        detail = f"{detail} → {fmt_shape(shape)}" if shape is not None and detail else fmt_shape(shape) if shape else detail
+        call = text.split(":", 1)[1].strip() if label else ""
+        ends = fmt_shape(shape) if shape is not None else ""
+        detail = f"{call} → {ends}" if call and ends else call or ends
         found.append(Symbol(name, kinds.visit(item, doc), detail, item.span, item.span))
     return found
 
