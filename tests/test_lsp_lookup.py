@@ -184,3 +184,12 @@ def test_a_document_past_the_size_limit_is_one_e100_not_a_parse() -> None:
     doc = Document("network n\ninput 3@8x8\n" + "conv3-8\n" * 10_000)
     assert [(d.code, d.line, d.col) for d in doc.analysis.diagnostics] == [("E100", 1, 1)]
     assert doc.module is None and hover(doc, (3, 2)) is None and symbols(doc) == []
+
+
+def test_hover_on_a_branch_shows_its_join_and_its_projection_shortcut() -> None:
+    doc = Document("network n\ninput 16@8x8\nact relu\n{x + conv3-32/2, conv3-32}\n")
+    found = hover(doc, (4, 2))  # the 'x +' of the branch, not one of its layers
+    assert found is not None and found.markdown.startswith("**{ + }**: a residual (add): {x + f}: ")
+    assert [line for line in found.markdown.splitlines() if line.startswith("| add1") or "shortcut" in line] == [
+        "| add1 `add + relu` | 16@8x8 → 32@4x4 | 0 | 0 | 7/2 |",
+        "| shortcut `conv1-32/2` | 16@8x8 → 32@4x4 | 544 | 8,192 | 1/2 |"]

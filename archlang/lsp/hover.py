@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import ir
 from ..checker import Row
+from ..joins import BY_SYMBOL
 from ..layers import KINDS, Kind, lookup
 from ..nodes import Node, Visitor
 from ..options import describe
@@ -67,7 +68,9 @@ class _Describe(Visitor):
         return _layer(doc, call.span, f"**{doc.text_of(call.span)}**", target.kind)
 
     def visit_Branch(self, node: ir.Branch, doc: Document, path: list[Node]) -> str | None:
-        return _layer(doc, node.span, f"**{{{node.op}}}** a branch joined by `{node.op}`", None)
+        join = BY_SYMBOL.get(node.op)
+        what = f"{join.what} ({join.name}): {join.doc}" if join and join.doc else join.what if join else "a branch"
+        return _layer(doc, node.span, f"**{{ {node.op} }}**: {what}", None)
 
     def visit_Name(self, node: ir.Name, doc: Document, path: list[Node]) -> str | None:
         found = binding(doc, path, node.id)
