@@ -371,6 +371,23 @@ def _not_the_input(file: str, out: str) -> None:
         raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
 
 
+@main.command("lsp")
+def lsp_command() -> None:
+    """Run the language server over stdin and stdout, for editors.
+
+    \b
+    Errors as you type (every diagnostic, with its code and hint), shapes,
+    parameters, MACs and receptive fields on hover, completion of layers,
+    options, blocks and parameters, go to definition (into the standard
+    library too), the outline, and formatting. An editor starts it itself:
+    docs/editors.md has the settings for VS Code, Neovim and Helix.
+    Needs pygls: pip install 'archlang[lsp]'.
+    """
+    from . import lsp
+
+    sys.exit(lsp.main())
+
+
 def run() -> None:
     """The `archc` entry point: `main`, where a standard output that cannot be
     written (a full disk, /dev/full, a pipe closed early) ends the command

@@ -15,7 +15,8 @@ HEADERS = ("name", "layer", "output", "params", "MACs", "memory", "rf/jump", "li
 RIGHT = {"params", "MACs", "memory", "line"}
 
 
-def _rf(row: Row) -> str:
+def rf_text(row: Row) -> str:
+    """A row's receptive field as size/jump (`212/32`, `7x1/1`), or - once flattened."""
     if row.rf is None:
         return "-"
     size, jump = row.rf
@@ -37,7 +38,7 @@ def _cells(row: Row) -> tuple[str, ...]:
         f"{layer.params:,}",
         f"{layer.macs:,}",
         f"{layer.elements:,}",
-        _rf(row),
+        rf_text(row),
         _line(row),
     )
 

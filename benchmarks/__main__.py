@@ -2,11 +2,12 @@
 
 Runs each figure of check_speed.py (the language core), worst_case.py (the worst
 inputs within the default limits), render_speed.py (the
-diagrams) and build_speed.py (the PyTorch backend), with their own benchmark
+diagrams), build_speed.py (the PyTorch backend) and lsp_speed.py (the language
+server's re-check after an edit), with their own benchmark
 functions, and prints them in one table in their shared format: the figure,
 its value, its target and pass / FAIL (`info` where a figure has no target).
 The exit status is 1 only if a benchmark crashes. `--skip build` (or render,
-check) leaves a group out, e.g. where torch or Graphviz is not installed.
+check, lsp) leaves a group out, e.g. where torch or Graphviz is not installed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from check_speed import Result, run, summary, table
 
 import archlang
 
-GROUPS = ("check", "render", "build", "worst")
+GROUPS = ("check", "render", "build", "worst", "lsp")
 
 
 def check_rows() -> list[Result]:
@@ -57,8 +58,14 @@ def worst_rows() -> list[Result]:
     return worst_case.rows()
 
 
+def lsp_rows() -> list[Result]:
+    import lsp_speed
+
+    return [run(benchmark) for benchmark in lsp_speed.BENCHMARKS]
+
+
 ROWS: dict[str, Callable[[], list[Result]]] = {"check": check_rows, "render": render_rows, "build": build_rows,
-                                               "worst": worst_rows}
+                                               "worst": worst_rows, "lsp": lsp_rows}
 
 
 def main() -> int:

@@ -1,10 +1,11 @@
-"""`archc check` never imports torch (nor graphviz): only `build` needs it.
+"""`archc check` and `archc lsp` never import torch (nor graphviz): only `build` needs it.
 
 Each run is a fresh interpreter, so nothing imported by other tests counts.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +25,9 @@ print("EXIT", code, "HEAVY", ",".join(heavy) or "-", file=sys.stderr)
 """
 
 
-def probe(*args: str) -> str:
+def probe(*args: str, stdin: str | None = None) -> str:
     result = subprocess.run([sys.executable, "-c", PROBE, *args], check=False, capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+                            timeout=60, cwd=ROOT, input=stdin)
     assert "Traceback" not in result.stderr, result.stderr
     return result.stderr.splitlines()[-1]
 
@@ -62,3 +63,22 @@ def test_check_imports_nothing_that_only_costs_start_up() -> None:
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60,
                             cwd=ROOT)
     assert result.stderr.splitlines()[-1] == "[]", result.stderr
+
+
+def _message(method: str, params: object, number: int | None = None) -> str:
+    """One LSP message as framed on stdio (the JSON is ASCII, so characters count bytes)."""
+    body = json.dumps({"jsonrpc": "2.0", "method": method, "params": params,
+                       **({"id": number} if number is not None else {})})
+    return f"Content-Length: {len(body)}\r\n\r\n{body}"
+
+
+def test_a_language_server_session_does_not_import_torch() -> None:
+    """A whole `archc lsp` session on stdin: open VGG-16 (a check), hover, shut down."""
+    path = ROOT / "architectures" / "vgg16.arch"
+    document = {"uri": path.as_uri(), "languageId": "archlang", "version": 1, "text": path.read_text("utf-8")}
+    hover = {"textDocument": {"uri": path.as_uri()}, "position": {"line": 11, "character": 3}}
+    session = "".join([_message("initialize", {"processId": None, "rootUri": None, "capabilities": {}}, 1),
+                       _message("initialized", {}), _message("textDocument/didOpen", {"textDocument": document}),
+                       _message("textDocument/hover", hover, 2), _message("shutdown", None, 3),
+                       _message("exit", None)])
+    assert probe("lsp", stdin=session) == "EXIT 0 HEAVY -"

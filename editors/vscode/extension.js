@@ -48,7 +48,7 @@ async function startClient() {
     client = undefined;
     const choice = await vscode.window.showErrorMessage(
       `archlang: could not start the language server "${[command, ...args].join(' ')}": ${message}. ` +
-        'Install archlang (pip install archlang) or set archlang.server.path to its archc.',
+        "Install archlang with its language server (pip install 'archlang[lsp]') or set archlang.server.path to its archc.",
       'Open Settings',
     );
     if (choice === 'Open Settings') {
