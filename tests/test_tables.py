@@ -373,3 +373,43 @@ def test_the_formats_are_the_writers() -> None:
     from archlang.tables import writers
 
     assert tables.FORMATS == tuple(writers.WRITERS)
+
+
+def test_modules_are_named_by_the_size_of_their_maps() -> None:
+    """Inception-v3's modules at 35×35, 17×17 and 8×8, its 5th, 6th and 7th map
+    sizes, read 5a-5c, 6a-6e, 7a-7c (torchvision's Mixed_5b-5d, 6a-6e, 7a-7c)."""
+    rows = cells(tables.googlenet_blocks(archlang.check("inception_v3"))[0])
+    names = [row[0].split(" ")[-1] for row in rows if row[0].startswith("inception")]
+    assert names == ["(5a)", "(5b)", "(5c)", "(6a)", "(6b)", "(6c)", "(6d)", "(6e)", "(7a)", "(7b)", "(7c)"]
+
+
+def test_the_note_says_where_the_table_leaves_the_paper() -> None:
+    _, note = tables.resnet_blocks(resnets()[:1])
+    assert "No softmax: the classifier ends in the fc's logits (the paper's row adds a softmax)." in note
+    assert "the shortcuts (identity, or a 1×1 projection where the shape changes)" in note
+
+
+def _readme_commands() -> list[list[str]]:
+    """The commands of the README's "Paper tables" section, continuation lines joined, globs expanded."""
+    import glob
+    import shlex
+
+    from conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Paper tables", 1)[1].split("```sh", 1)[1].split("```")[0]
+    commands = []
+    for line in section.replace("\\\n", " ").splitlines():
+        words = shlex.split(line.split("#", 1)[0])
+        if words:
+            commands.append([match for w in words[1:] for match in (sorted(glob.glob(str(ROOT / w))) or [w])])
+    return commands
+
+
+def test_the_readme_examples_run() -> None:
+    commands = _readme_commands()
+    assert len(commands) == 7
+    for args in commands:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)
+    resnet = CliRunner().invoke(main, commands[1]).output
+    assert resnet == (GOLDEN_DIR / "resnet_table1.md").read_text()

@@ -117,23 +117,31 @@ def _is_reduce_pair(units: list[Unit], i: int) -> bool:
             and kernel_text(pair[0]) in ("1", "1×1") and kernel_text(pair[1]) not in ("1", "1×1"))  # type: ignore[arg-type]
 
 
-def _rows(network: CheckedNetwork) -> list[_Row]:
-    """The rows of the main path, modules named (3a), (3b), ... by the size of their maps."""
-    units = main_path(network.tree)
-    sizes = [spatial(network.input)]
-    letters = 0
-    rows: list[_Row] = []
-    shown = {id(u) for u in _shown(units)}
-    i = 0
-    while i < len(units):
-        unit = units[i]
+def _names(network: CheckedNetwork, units: list[Unit]) -> list[str]:
+    """Each unit's name as a module of the paper: (3a), (3b) at the third map
+    size the main path reaches (the input's is the 0th), (4a) at the next."""
+    sizes, names, letters = [spatial(network.input)], [], 0
+    for unit in units:
         size = spatial(unit_layer(unit).out_shape)
         if size and size != sizes[-1]:
             sizes.append(size)
             letters = 0
+        names.append(f"({len(sizes) - 1}{'abcdefghijklmnopqrstuvwxyz'[letters % 26]})")
+        letters += isinstance(unit, Module)
+    return names
+
+
+def _rows(network: CheckedNetwork) -> list[_Row]:
+    """The rows of the main path: layers, reduced convs and named modules."""
+    units = main_path(network.tree)
+    names = _names(network, units)
+    shown = {id(u) for u in _shown(units)}
+    rows: list[_Row] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
         if isinstance(unit, Module):
-            rows.append(_module_row(unit, f"{unit.name} ({len(sizes) - 1}{'abcdefghijklmnopqrstuvwxyz'[letters % 26]})"))
-            letters += 1
+            rows.append(_module_row(unit, f"{unit.name} {names[i]}"))
         elif _is_reduce_pair(units, i):
             rows.append(_reduced(units[i], units[i + 1]))  # type: ignore[arg-type]
             i += 1

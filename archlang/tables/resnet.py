@@ -151,17 +151,20 @@ def resnet_blocks(networks: list[CheckedNetwork], names: list[str] | None = None
     heads = [", ".join(head) for _, head in parts]
     blocks.append(Block((("", "1×1" if any(heads) else "", *heads),), span=True, lead=2))
     blocks.append(Block((("FLOPs", "", *(paper_flops(n.macs) for n in networks)),), lead=2))
-    return blocks, _note(networks, [rows for rows, _ in parts])
+    return blocks, _note(networks, parts)
 
 
-def _note(networks: list[CheckedNetwork], parts: list[list[Stage]]) -> str:
+def _note(networks: list[CheckedNetwork], tables: list[tuple[list[Stage], list[str]]]) -> str:
     """What the table counts and leaves out, as the paper's caption says it."""
+    parts = [rows for rows, _ in tables]
     strided = sorted({i + 1 for rows in parts for i, s in enumerate(rows) if s.strided and s.stacks})
     names = [f"conv{i}_1" for i in strided]
     sentences = ["FLOPs are multiply-adds, as the paper counts them (archc's MACs; FLOPs = 2 × MACs elsewhere)."]
     if names:
         listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
         sentences.append(f"Downsampling is performed by {listed} with a stride of 2.")
+    if any(head and head[-1].endswith("-d fc") for _, head in tables):
+        sentences.append("No softmax: the classifier ends in the fc's logits (the paper's row adds a softmax).")
     left_out = _left_out(networks)
     if left_out:
         sentences.append("Not shown, as in the paper: " + "; ".join(left_out) + ".")
