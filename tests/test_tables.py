@@ -413,3 +413,13 @@ def test_the_readme_examples_run() -> None:
         assert result.exit_code == 0, (args, result.output)
     resnet = CliRunner().invoke(main, commands[1]).output
     assert resnet == (GOLDEN_DIR / "resnet_table1.md").read_text()
+
+
+def test_googlenets_form_gives_a_table_per_network_named_by_names() -> None:
+    result = CliRunner().invoke(main, ["table", GOOGLENET_PATH, "googlenet", "--names", "paper,torchvision"])
+    assert result.exit_code == 0, result.output
+    tables_ = result.output.split("\n\n| type")
+    assert len(tables_) == 2
+    notes = [line for line in result.output.splitlines() if line.endswith(".") and not line.startswith("|")]
+    assert [n.split(":")[0] for n in notes] == ["paper", "torchvision"]
+    assert "(58 in all)" not in result.output and notes[1].startswith("torchvision: 22 layers deep")

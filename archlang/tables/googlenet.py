@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..checker.checked import CheckedNetwork, Group, Layer
 from ..checker.depth import weight_depth, weight_layers
+from ..nodes import Node
 from ..units import short_count
 from .paths import Module, Unit, kernel_text, main_path, size_text, spatial, stride_of, unit_layer
 from .writers import Block
@@ -96,8 +97,6 @@ def _module_row(module: Module, name: str) -> _Row:
 
 def _layers(node: object) -> list[Layer]:
     """Every layer under a node, on any path."""
-    from ..nodes import Node
-
     if isinstance(node, Layer):
         return [node]
     return [layer for child in node.iter_children() for layer in _layers(child)] if isinstance(node, Node) else []
@@ -211,9 +210,8 @@ def _note(network: CheckedNetwork, name: str) -> str:
             f"{network.params:,} parameters ({short_count(network.params, 'M')}), "
             f"{network.macs:,} multiply-adds ({short_count(network.macs)}). "
             "Params in K of 1,024, as the paper counts them; ops are multiply-adds in millions (M = 10⁶).")
-    aside = [row for row in network.rows if row.train or row.depth and row.name.startswith("aux")]
     if left_out:
         text += " Not shown, as in the paper's Table 1: " + "; ".join(left_out) + "."
-    if network.side_outputs or aside:
+    if network.side_outputs:
         text += " Side outputs (auxiliary classifiers) are not on the main path and not shown."
     return text
