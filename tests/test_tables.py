@@ -423,3 +423,11 @@ def test_googlenets_form_gives_a_table_per_network_named_by_names() -> None:
     notes = [line for line in result.output.splitlines() if line.endswith(".") and not line.startswith("|")]
     assert [n.split(":")[0] for n in notes] == ["paper", "torchvision"]
     assert "(58 in all)" not in result.output and notes[1].startswith("torchvision: 22 layers deep")
+
+
+def test_googlenet_html_has_the_papers_heads_and_rows() -> None:
+    root = ET.fromstring(f"<div>{tables.table([archlang.check(Path(GOOGLENET_PATH))], 'html')}</div>")
+    assert [th.text for th in root.iter("th")][4:10] == ["#1×1", "#3×3 reduce", "#3×3", "#5×5 reduce", "#5×5",
+                                                          "pool proj"]
+    rows = [[td.text or "" for td in tr.iter("td")] for tr in root.iter("tr")][1:]
+    assert [r[:-2] for r in rows] == [list(r) for r in GOOGLENET_TABLE_1]
