@@ -431,3 +431,14 @@ def test_googlenet_html_has_the_papers_heads_and_rows() -> None:
                                                           "pool proj"]
     rows = [[td.text or "" for td in tr.iter("td")] for tr in root.iter("tr")][1:]
     assert [r[:-2] for r in rows] == [list(r) for r in GOOGLENET_TABLE_1]
+
+
+@pytest.mark.parametrize("path", sorted(ARCHITECTURES_DIR.glob("*.arch")), ids=lambda p: p.stem)
+def test_every_form_of_every_shipped_architecture_is_a_well_formed_table(path: Path) -> None:
+    """Any network in any form: Markdown rows of one width, HTML that parses, no exception."""
+    network = archlang.check(path)
+    for style in tables.STYLES:
+        lines = [line for line in tables.table([network], "md", style).splitlines() if line.startswith("|")]
+        widths = {line.replace("\\|", "").count("|") for line in lines}
+        assert len(widths) == 1 and len(lines) >= 3, (style, widths)
+        ET.fromstring(f"<div>{tables.table([network], 'html', style)}</div>")
