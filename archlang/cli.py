@@ -25,7 +25,9 @@ from .report import table
 from .serialize import analysis_json
 from .source import Source, decode, displayable
 from .tables import FORMATS as TABLE_FORMATS
-from .tables import compare, listing
+from .tables import STYLES as TABLE_STYLES
+from .tables import listing
+from .tables import table as paper_table
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
 
@@ -257,21 +259,34 @@ def _render_volumes(file: str, out: str, params: dict[str, Any], limits: Limits)
 @main.command("table")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="md", show_default=True,
-              help="Markdown (md), LaTeX or HTML.")
+              help="Markdown (md), LaTeX (a booktabs tabular shrunk to the line's width when wider) or HTML.")
+@click.option("--style", type=click.Choice(TABLE_STYLES),
+              help="The paper's table to follow. Default: from the networks' structure (inception "
+                   "modules: googlenet; residual blocks in every network: resnet; else vgg).")
+@click.option("--names", metavar="A,B,...", help="Column heads, one per file (default: the networks' names).")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
               help=DEFINE_HELP + " Applies to every file.")
 @limit_options
-def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any], limits: Limits) -> None:
-    """Set FILES side by side as the VGG paper's Table 1: a column per
-    network, stages aligned between the pools, layers in paper notation,
-    and the parameters in millions.
+def table_command(files: tuple[str, ...], fmt: str, style: str | None, names: str | None, params: dict[str, Any],
+                  limits: Limits) -> None:
+    """Set FILES out as a paper's Table 1. vgg (Simonyan & Zisserman): a
+    column per network, stages aligned between the pools, the parameters
+    in millions. resnet (He et al.): a row per stage with its output size,
+    blocks as bracketed stacks ×n, the FLOPs (multiply-adds). googlenet
+    (Szegedy et al.): a row per layer or inception module with its path
+    widths, depth, parameters and operations; one table per file.
 
     \b
     archc table vgg11.arch vgg11_lrn.arch vgg13.arch vgg16c.arch vgg16.arch vgg19.arch
-    archc table vgg*.arch --format latex
+    archc table resnet18.arch resnet34.arch resnet50.arch --names 18-layer,34-layer,50-layer
+    archc table googlenet.arch --format latex
+    archc table resnet50.arch --style vgg     # force a form
     """
+    heads = names.split(",") if names is not None else None
+    if heads is not None and len(heads) != len(files):
+        raise click.BadParameter(f"{len(heads)} names for {len(files)} files", param_hint="'--names'")
     networks = [_checked_or_exit(path, params, limits) for path in files]
-    click.echo(compare(networks, fmt), nl=False)
+    click.echo(paper_table(networks, fmt, style, heads), nl=False)
 
 
 @main.command("zoo")

@@ -8,6 +8,7 @@ FLOPs told apart. JSON output is `serialize.py`; this module is the human side.
 from __future__ import annotations
 
 from .checker.checked import CheckedNetwork, Row, set_summary
+from .checker.depth import all_weight_layers, weight_layers
 from .checker.receptive import CAP
 from .units import fmt_shape, fp32_size, short_count, volume
 
@@ -74,10 +75,18 @@ def totals(network: CheckedNetwork) -> list[str]:
         f"params      {params:,} ({fp32_size(params)} at fp32)",
         f"MACs        {macs:,} multiply-accumulates ({short_count(macs)}); FLOPs = 2 x MACs = {2 * macs:,}",
         f"activations {memory:,} values per example ({fp32_size(memory)} at fp32)",
+        depth_line(network),
     ]
     if network.train_macs:  # side outputs of training only: not run in evaluation, so not in the MACs above
         lines.insert(3, f"            training adds {network.train_macs:,} for its side outputs of training only")
     return lines
+
+
+def depth_line(network: CheckedNetwork) -> str:
+    """The depth as papers count it (ResNet-18: 18), and every weight layer where that differs (21)."""
+    depth, every = weight_layers(network), all_weight_layers(network)
+    text = f"depth       {depth} weight layers on the longest path, as papers count depth"
+    return text + (f" ({every} in all)" if every != depth else "")
 
 
 set_summary(table)  # `CheckedNetwork.summary()` and `str(network)`: the table above
