@@ -42,6 +42,7 @@ from .options import (
 )
 from .token_kinds import ATTENTION, PATCHEMBED, TOKEN
 from .units import Shape, fmt_shape, volume
+from .window_kinds import PATCHMERGE, WINDOWATTENTION
 
 __all__ = [
     "KINDS",
@@ -490,6 +491,8 @@ KINDS: tuple[Kind, ...] = (
     PATCHEMBED,
     ATTENTION,
     TOKEN,
+    WINDOWATTENTION,
+    PATCHMERGE,
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),

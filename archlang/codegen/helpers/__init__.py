@@ -33,6 +33,8 @@ _FILES = {
     "PatchEmbed": "patch_embed",
     "SelfAttention": "self_attention",
     "TakeToken": "take_token",
+    "WindowAttention": "window_attention",
+    "PatchMerge": "patch_merge",
 }
 
 _HERE = Path(__file__).resolve().parent
