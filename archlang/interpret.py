@@ -98,6 +98,10 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
     "windowattention": lambda o, x, y: _window_attention_layout(o, x),
     "patchmerge": lambda o, x, y: [("reduction.weight", (y[0], 4 * x[0])),
                                    *[(f"norm.{r}", ((2 if o["v2"] else 4) * x[0],)) for r in ("weight", "bias")]],
+    "partitionattention": lambda o, x, y: [
+        ("relative_position_bias_table", ((2 * o["size"] - 1) ** 2, o["heads"])),
+        ("relative_position_index", (o["size"] ** 2, o["size"] ** 2)), ("to_qkv.weight", (3 * x[0], x[0])),
+        ("to_qkv.bias", (3 * x[0],)), ("merge.weight", (x[0], x[0])), ("merge.bias", (x[0],))],
     "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
 }
 
@@ -326,6 +330,37 @@ def _patchmerge(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return F.linear(F.layer_norm(merged, (merged.shape[-1],), t[1], t[2]), t[0]).movedim(-1, 1)
 
 
+def _partition_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Partition by partition, by pixel coordinates: a block's rows are top..top+P-1, a grid's
+    g, g + H/P, ... (columns alike); each head's softmax(q k^T / sqrt(C) + bias) v, where the bias is
+    looked up by the offset (dy, dx) of the two positions (the index buffer is not read)."""
+    o, (n, c, h, w) = layer.opts, x.shape
+    p, heads = o["size"], o["heads"]
+    d = c // heads
+    at = torch.arange(p * p)
+    dy = (at // p)[:, None] - (at // p)[None, :] + p - 1
+    dx = (at % p)[:, None] - (at % p)[None, :] + p - 1
+    bias = t[0][dy * (2 * p - 1) + dx].permute(2, 0, 1)
+    out = torch.empty_like(x)
+    steps = (h // p, w // p)
+    for first_row in range(steps[0]):
+        for first_col in range(steps[1]):
+            if o["grid"]:
+                rows, cols = first_row + steps[0] * torch.arange(p), first_col + steps[1] * torch.arange(p)
+            else:
+                rows, cols = first_row * p + torch.arange(p), first_col * p + torch.arange(p)
+            tokens = x[:, :, rows[:, None], cols[None, :]].flatten(2).transpose(1, 2)
+            q, k, v = (F.linear(tokens, t[2][i * c:(i + 1) * c], t[3][i * c:(i + 1) * c]) for i in range(3))
+            heads_out = []
+            for head in range(heads):
+                qh, kh, vh = (a[:, :, head * d:(head + 1) * d] for a in (q, k, v))
+                scores = qh @ kh.transpose(1, 2) / math.sqrt(c) + bias[head]
+                heads_out.append(torch.softmax(scores, -1) @ vh)
+            joined = F.linear(torch.cat(heads_out, -1), t[4], t[5])
+            out[:, :, rows[:, None], cols[None, :]] = joined.transpose(1, 2).reshape(n, c, p, p)
+    return out
+
+
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
     return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
 
@@ -374,6 +409,7 @@ APPLY: dict[str, Apply] = {
     "token": lambda x, layer, t: x[:, :, layer.opts["index"]],
     "windowattention": _window_attention,
     "patchmerge": _patchmerge,
+    "partitionattention": _partition_attention,
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:

@@ -235,7 +235,7 @@ STAGES = [
     {"ir"},
     {"syntax"},
     {"scope"},
-    {"layers", "kind", "channel_kinds", "token_kinds", "window_kinds"},
+    {"layers", "kind", "channel_kinds", "token_kinds", "window_kinds", "partition_kinds"},
     {"joins"},
     {"checker"},
     {"pipeline"},
