@@ -28,6 +28,7 @@ from .joins import layer_scale_shape
 from .layers import TABLES, bn_settings, window_of
 from .nodes import Node, Visitor
 from .units import Shape
+from .window_kinds import CPB_HIDDEN, padded, shifts
 
 Opts = Mapping[str, Any]
 Tensors = list[torch.Tensor]
@@ -94,8 +95,26 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
                                    ("bias", (o["dim"],)), ("pos_embedding", (1, y[1], o["dim"]))],
     "attention": lambda o, x, y: [("in_proj_weight", (3 * x[0], x[0])), ("in_proj_bias", (3 * x[0],)),
                                   ("out_proj.weight", (x[0], x[0])), ("out_proj.bias", (x[0],))],
+    "windowattention": lambda o, x, y: _window_attention_layout(o, x),
+    "patchmerge": lambda o, x, y: [("reduction.weight", (y[0], 4 * x[0])),
+                                   *[(f"norm.{r}", ((2 if o["v2"] else 4) * x[0],)) for r in ("weight", "bias")]],
+    "partitionattention": lambda o, x, y: [
+        ("relative_position_bias_table", ((2 * o["size"] - 1) ** 2, o["heads"])),
+        ("relative_position_index", (o["size"] ** 2, o["size"] ** 2)), ("to_qkv.weight", (3 * x[0], x[0])),
+        ("to_qkv.bias", (3 * x[0],)), ("merge.weight", (x[0], x[0])), ("merge.bias", (x[0],))],
     "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
 }
+
+
+def _window_attention_layout(o: Opts, x: Shape) -> list[tuple[str, Shape]]:
+    """torchvision's order: the module's parameters, its buffers, then qkv, proj (and V2's MLP)."""
+    c, heads, side = x[0], o["heads"], 2 * o["window"] - 1
+    index = ("relative_position_index", (o["window"] ** 4,))
+    projections = [("qkv.weight", (3 * c, c)), ("qkv.bias", (3 * c,)), ("proj.weight", (c, c)), ("proj.bias", (c,))]
+    if not o["v2"]:
+        return [("relative_position_bias_table", (side * side, heads)), index, *projections]
+    mlp = [("cpb_mlp.0.weight", (CPB_HIDDEN, 2)), ("cpb_mlp.0.bias", (CPB_HIDDEN,)), ("cpb_mlp.2.weight", (heads, CPB_HIDDEN))]
+    return [("logit_scale", (heads, 1, 1)), ("relative_coords_table", (1, side, side, 2)), index, *projections, *mlp]
 
 
 def layer_layout(layer: Layer) -> list[tuple[str, Shape]]:
@@ -245,6 +264,103 @@ def _attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     return F.linear(joined, t[2], t[3]).transpose(1, 2)
 
 
+def _offset_bias(layer: Layer, t: Tensors) -> torch.Tensor:
+    """Each head's bias for each pair (i, j) of a window's tokens, looked up by
+    their offset (dy, dx) from the coordinates (the index buffer is not read):
+    (heads, W^2, W^2)."""
+    o, win = layer.opts, layer.opts["window"]
+    if o["v2"]:  # Swin V2: the table is the MLP of the (given) coordinates, squashed to (0, 16)
+        hidden = F.relu(F.linear(t[1].reshape(-1, 2), t[7], t[8]))
+        table = F.linear(hidden, t[9])
+    else:
+        table = t[0]
+    at = torch.arange(win * win)
+    dy = (at // win)[:, None] - (at // win)[None, :] + win - 1
+    dx = (at % win)[:, None] - (at % win)[None, :] + win - 1
+    bias = table[dy * (2 * win - 1) + dx].permute(2, 0, 1)
+    return 16 * torch.sigmoid(bias) if o["v2"] else bias
+
+
+def _window_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Window by window over the zero-padded, rolled map: each head's
+    softmax(scores + bias + mask) V, where the mask is -100 between tokens
+    of which only one came round the roll (per side), then the projection."""
+    o, (n, c, h, w) = layer.opts, x.shape
+    win, heads, d = o["window"], o["heads"], c // o["heads"]
+    size = (padded(h, win), padded(w, win))
+    shift = shifts(o, layer.in_shape)
+    grid = x.new_zeros(n, c, *size)
+    grid[:, :, :h, :w] = x
+    grid = grid.roll((-shift[0], -shift[1]), (2, 3))
+    weight, qkv_bias, proj_weight, proj_bias = (t[3], t[4], t[5], t[6]) if o["v2"] else (t[2], t[3], t[4], t[5])
+    bias = _offset_bias(layer, t)
+    out = torch.empty_like(grid)
+    for top in range(0, size[0], win):
+        for left in range(0, size[1], win):
+            tokens = grid[:, :, top:top + win, left:left + win].flatten(2).transpose(1, 2)
+            q, k, v = (F.linear(tokens, weight[i * c:(i + 1) * c], qkv_bias[i * c:(i + 1) * c]) for i in range(3))
+            if o["v2"]:  # no key bias in Swin V2
+                k = F.linear(tokens, weight[c:2 * c])
+            wrapped = [torch.arange(start, start + win) >= full - s
+                       for start, full, s in ((top, size[0], shift[0]), (left, size[1], shift[1]))]
+            rows, cols = wrapped[0].repeat_interleave(win), wrapped[1].repeat(win)
+            apart = (rows[:, None] != rows[None, :]) | (cols[:, None] != cols[None, :])
+            mask = torch.where(apart, -100.0, 0.0)
+            heads_out = []
+            for head in range(heads):
+                qh, kh, vh = (a[:, :, head * d:(head + 1) * d] for a in (q, k, v))
+                if o["v2"]:
+                    scale = t[0][head].clamp(max=math.log(100.0)).exp()
+                    scores = F.normalize(qh, dim=-1) @ F.normalize(kh, dim=-1).transpose(1, 2) * scale
+                else:
+                    scores = qh @ kh.transpose(1, 2) / math.sqrt(d)
+                heads_out.append(torch.softmax(scores + bias[head] + mask, -1) @ vh)
+            joined = F.linear(torch.cat(heads_out, -1), proj_weight, proj_bias)
+            out[:, :, top:top + win, left:left + win] = joined.transpose(1, 2).reshape(n, c, win, win)
+    return out.roll(shift, (2, 3))[:, :, :h, :w]
+
+
+def _patchmerge(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """The 2x2 neighbours' channels side by side (rows first within a column), normalised and reduced."""
+    grid = F.pad(x, (0, x.shape[3] % 2, 0, x.shape[2] % 2))
+    merged = torch.cat([grid[:, :, dy::2, dx::2] for dx in (0, 1) for dy in (0, 1)], 1).movedim(1, -1)
+    if layer.opts["v2"]:
+        reduced = F.linear(merged, t[0])
+        return F.layer_norm(reduced, (reduced.shape[-1],), t[1], t[2]).movedim(-1, 1)
+    return F.linear(F.layer_norm(merged, (merged.shape[-1],), t[1], t[2]), t[0]).movedim(-1, 1)
+
+
+def _partition_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Partition by partition, by pixel coordinates: a block's rows are top..top+P-1, a grid's
+    g, g + H/P, ... (columns alike); each head's softmax(q k^T / sqrt(C) + bias) v, where the bias is
+    looked up by the offset (dy, dx) of the two positions (the index buffer is not read)."""
+    o, (n, c, h, w) = layer.opts, x.shape
+    p, heads = o["size"], o["heads"]
+    d = c // heads
+    at = torch.arange(p * p)
+    dy = (at // p)[:, None] - (at // p)[None, :] + p - 1
+    dx = (at % p)[:, None] - (at % p)[None, :] + p - 1
+    bias = t[0][dy * (2 * p - 1) + dx].permute(2, 0, 1)
+    out = torch.empty_like(x)
+    steps = (h // p, w // p)
+    for first_row in range(steps[0]):
+        for first_col in range(steps[1]):
+            if o["grid"]:
+                rows, cols = first_row + steps[0] * torch.arange(p), first_col + steps[1] * torch.arange(p)
+            else:
+                rows, cols = first_row * p + torch.arange(p), first_col * p + torch.arange(p)
+            tokens = x[:, :, rows[:, None], cols[None, :]].flatten(2).transpose(1, 2)
+            q, k, v = (F.linear(tokens, t[2][i * c:(i + 1) * c], t[3][i * c:(i + 1) * c]) for i in range(3))
+            heads_out = []
+            for head in range(heads):
+                qh, kh, vh = (a[:, :, head * d:(head + 1) * d] for a in (q, k, v))
+                scores = qh @ kh.transpose(1, 2) / math.sqrt(c) + bias[head]
+                heads_out.append(torch.softmax(scores, -1) @ vh)
+            joined = F.linear(torch.cat(heads_out, -1), t[4], t[5])
+            out[:, :, rows[:, None], cols[None, :]] = joined.transpose(1, 2).reshape(n, c, p, p)
+    return out
+
+
 def _activation(function: Callable[..., torch.Tensor], *names: str) -> Apply:
     return lambda x, layer, t: function(x, *(layer.opts[n] for n in names))
 
@@ -291,6 +407,9 @@ APPLY: dict[str, Apply] = {
     "patchembed": _patchembed,
     "attention": _attention,
     "token": lambda x, layer, t: x[:, :, layer.opts["index"]],
+    "windowattention": _window_attention,
+    "patchmerge": _patchmerge,
+    "partitionattention": _partition_attention,
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:

@@ -39,9 +39,11 @@ from .options import (
     probability,
     real,
 )
+from .partition_kinds import PARTITIONATTENTION
 from .records import record
 from .token_kinds import ATTENTION, PATCHEMBED, TOKEN
 from .units import Shape, fmt_shape, volume
+from .window_kinds import PATCHMERGE, WINDOWATTENTION
 
 __all__ = [
     "KINDS",
@@ -490,6 +492,9 @@ KINDS: tuple[Kind, ...] = (
     PATCHEMBED,
     ATTENTION,
     TOKEN,
+    WINDOWATTENTION,
+    PATCHMERGE,
+    PARTITIONATTENTION,
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),

@@ -236,7 +236,7 @@ STAGES = [
     {"ir"},
     {"syntax"},
     {"scope"},
-    {"layers", "kind", "channel_kinds", "token_kinds"},
+    {"layers", "kind", "channel_kinds", "token_kinds", "window_kinds", "partition_kinds"},
     {"joins"},
     {"checker"},
     {"pipeline"},

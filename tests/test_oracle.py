@@ -45,6 +45,11 @@ EXAMPLES: dict[str, str] = {
     "patchembed": "input 3@8x6\npatchembed-6 patch=2, layernorm, patchembed2-4 if false",
     "attention": "input 3@8x8\npatchembed-8 patch=4, attention(2), attention(1), token(0)",
     "token": "input 3@8x8\npatchembed-4 patch=4, token(0), fc-2",
+    "windowattention": ("input 8@9x7\nwindowattention(2) window=4 shift=2, windowattention(4) window=3, "
+                        "windowattention(2) window=4 shift=2 v2=true, windowattention(1) w=9 shift=4"),
+    "patchmerge": "input 4@7x6\npatchmerge, patchmerge v2=true, layernorm",
+    "partitionattention": ("input 8@6x9\npartitionattention(2) size=3, adaptiveavgpool6x6, "
+                           "partitionattention(4) size=2 grid=true, partitionattention(2) partition=3 grid=true"),
     "posbias": "input 3@4x4\nposbias",
     "embed": "input 7\nembed-5 vocab=11, conv3-4",
     "partialconv": "input 6@9x9\npartialconv5-16 table=lenet5 p=0",

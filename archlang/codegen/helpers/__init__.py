@@ -33,6 +33,9 @@ _FILES = {
     "PatchEmbed": "patch_embed",
     "SelfAttention": "self_attention",
     "TakeToken": "take_token",
+    "WindowAttention": "window_attention",
+    "PatchMerge": "patch_merge",
+    "PartitionAttention": "partition_attention",
 }
 
 _HERE = Path(__file__).resolve().parent

@@ -1,0 +1,119 @@
+"""Kinds of the Swin Transformer: shifted-window attention and patch merging.
+
+Swin keeps its tokens as a map (torchvision's N, H, W, C tensors), so here
+they are C@HxW like any map: layernorm and pointwise work on them as on
+ConvNeXt's. `windowattention` is multi-head self-attention inside each WxW
+window of the map (padded at the bottom and right to whole windows), with a
+relative position bias per head, and, in every other block, the windows
+shifted by `shift` (a cyclic roll and a mask, Liu et al. 2021, Sec. 3.2);
+`v2=true` is Swin V2's form (cosine attention with a learned logit scale and
+the bias from a small MLP of log-spaced coordinates, Liu et al. 2022, Sec.
+3.2-3.3). `patchmerge` concatenates each 2x2 neighbourhood (4C), normalises
+and halves the channels to 2C. Entries of the table of kinds (layers.KINDS),
+kept here so that layers.py stays one screenful of concerns.
+"""
+
+from __future__ import annotations
+
+from .kind import Kind, Opts
+from .options import Option, RuleError, boolean, natural, positive
+from .units import Shape, fmt_shape
+
+#: The hidden width of Swin V2's continuous position bias MLP (torchvision's cpb_mlp: 2 -> 512 -> heads).
+CPB_HIDDEN = 512
+
+
+def _map(x: Shape, what: str) -> None:
+    if len(x) != 3:
+        raise RuleError("E305", f"{what} needs a map C@HxW, but gets {fmt_shape(x)}")
+
+
+def padded(size: int, window: int) -> int:
+    """A side padded at its end to whole windows, as torchvision pads before partitioning."""
+    return -(-size // window) * window
+
+
+def shifts(opts: Opts, x: Shape) -> tuple[int, int]:
+    """The shift along each side as torchvision applies it: none where one
+    window covers the whole (padded) side, the option's value elsewhere."""
+    window, shift = opts["window"], opts["shift"]
+    return tuple(0 if padded(n, window) <= window else shift for n in x[1:])  # type: ignore[return-value]
+
+
+def _attention_shape(opts: Opts, x: Shape) -> Shape:
+    _map(x, "windowattention")
+    heads, window = opts["heads"], opts["window"]
+    if x[0] % heads:
+        raise RuleError("E304", f"windowattention with {heads} heads needs channels divisible by {heads}, "
+                        f"but the map has {x[0]}", f"{x[0]} / {heads} = {x[0] / heads:g}")
+    if opts["shift"] >= window:
+        raise RuleError("E308", f"windowattention's shift {opts['shift']} must be less than its window {window}",
+                        f"Swin shifts by half the window: shift={window // 2}")
+    return x
+
+
+def _table(window: int) -> int:
+    """Relative offsets inside a WxW window: (2W - 1)^2 of them."""
+    return (2 * window - 1) ** 2
+
+
+def _attention_params(opts: Opts, x: Shape, y: Shape) -> int:
+    c, heads = x[0], opts["heads"]
+    projections = 3 * c * c + 3 * c + c * c + c
+    if opts["v2"]:  # a logit scale per head; the bias MLP: 2 -> 512 with bias, 512 -> heads without
+        return projections + heads + 3 * CPB_HIDDEN + CPB_HIDDEN * heads
+    return projections + _table(opts["window"]) * heads
+
+
+def _attention_macs(opts: Opts, x: Shape, y: Shape) -> int:
+    """The projections in (3C per token) and out (C), and the two products QK^T and AV within each window,
+    over the padded map; Swin V2 adds its position-bias MLP over the (2W - 1)^2 offsets."""
+    c, window = x[0], opts["window"]
+    tokens = padded(x[1], window) * padded(x[2], window)
+    macs = tokens * c * 3 * c + 2 * tokens * window * window * c + tokens * c * c
+    if opts["v2"]:
+        macs += _table(window) * (2 * CPB_HIDDEN + CPB_HIDDEN * opts["heads"])
+    return macs
+
+
+def _attention_buffers(opts: Opts, x: Shape, y: Shape) -> int:
+    """The relative position index of every pair of a window's tokens; Swin V2 also keeps the coordinates table."""
+    pairs = opts["window"] ** 4
+    return pairs + (2 * _table(opts["window"]) if opts["v2"] else 0)
+
+
+def _attention_label(opts: Opts) -> str:
+    shift = f" shift={opts['shift']}" if opts["shift"] else ""
+    return f"windowattention({opts['heads']}) window={opts['window']}{shift}" + (" v2" if opts["v2"] else "")
+
+
+def _merge_shape(opts: Opts, x: Shape) -> Shape:
+    _map(x, "patchmerge")
+    return (2 * x[0], -(-x[1] // 2), -(-x[2] // 2))
+
+
+WINDOWATTENTION = Kind(
+    name="windowattention", family="fc", aliases=("window_attention", "shiftedwindowattention", "wmsa"),
+    options=(Option("heads", positive, required=True, help="attention heads"),
+             Option("window", positive, 7, aliases=("w",), help="the side of a square window"),
+             Option("shift", natural, 0, help="the cyclic shift of the windows (Swin: 0, then half the window)"),
+             Option("v2", boolean, False, help="Swin V2: cosine attention, logit scale, position-bias MLP")),
+    shape=_attention_shape, params=_attention_params, macs=_attention_macs, buffers=_attention_buffers,
+    label=_attention_label, positional=("heads",), prefix="wattn",
+    doc="windowattention(h) window=W shift=S: multi-head self-attention within each WxW window of a map "
+        "C@HxW (padded to whole windows), with a learned relative position bias; shift=S rolls the map by S "
+        "first and masks the pairs the roll brought together, except along a side one window covers "
+        "(torchvision's ShiftedWindowAttention); v2=true is ShiftedWindowAttentionV2",
+)
+
+PATCHMERGE = Kind(
+    name="patchmerge", family="conv", aliases=("patch_merge", "patchmerging", "patch_merging"),
+    options=(Option("v2", boolean, False, help="Swin V2: the layer norm after the reduction, on 2C"),),
+    shape=_merge_shape, params=lambda o, x, y: 8 * x[0] * x[0] + (4 if o["v2"] else 8) * x[0],
+    macs=lambda o, x, y: 8 * x[0] * x[0] * y[1] * y[2],
+    window=lambda o, x: ((2, 2), (2, 2)),
+    label=lambda o: "patchmerge v2" if o["v2"] else "patchmerge", prefix="merge",
+    doc="patchmerge: Swin's patch merging: each 2x2 neighbourhood's channels side by side (4C; an odd "
+        "side padded with zeros), a layer norm on 4C and a linear 4C -> 2C without bias: C@HxW -> "
+        "2C@(H/2)x(W/2) (torchvision's PatchMerging); v2=true normalises the 2C after it (PatchMergingV2)",
+)
