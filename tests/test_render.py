@@ -202,7 +202,7 @@ def test_cli_render_formats(tmp_path: Path, suffix: str, magic: bytes) -> None:
 def test_cli_render_usage_and_spec_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     spec = str(ARCHITECTURES_DIR / "vgg16.arch")
-    assert runner.invoke(main, ["render", spec, "-o", str(tmp_path / "v.jpg")]).exit_code == 2
+    assert runner.invoke(main, ["render", spec, "-o", str(tmp_path / "v.gif")]).exit_code == 2  # .jpg is drawn now
     assert runner.invoke(main, ["render", spec]).exit_code == 2
     bad = tmp_path / "bad.arch"
     bad.write_text("network bad\ninput 3@8x8\nconv9-4 p=0\n")
