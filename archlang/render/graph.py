@@ -101,12 +101,13 @@ def _chain(drawer: Drawer, cluster: str | None) -> list[str]:
 def _emit_turn(graph: Any, drawer: Drawer, edge: Any, turn: str, view: View) -> None:
     """The arrow from one column's foot to the next column's head, in two
     pieces: up the gap between the columns to a point on the top rank
-    (not ranking the foot), then across into the head."""
+    (not ranking the foot), then across into the head, or to the border of
+    the cluster the head is in."""
     tail_port, head_port = ("e", "w") if view.rankdir == "TB" else ("s", "n")
     graph.node(turn, "", shape="point", width="0.01", color="#555555")
     graph.edge(edge.tail, turn, dir="none", constraint="false", tailport=tail_port,
                label=" " + shape_label(edge.shapes))
-    graph.edge(turn, edge.head, headport=head_port)
+    graph.edge(turn, edge.head, **(_clip(drawer, edge.tail, edge.head) or {"headport": head_port}))
 
 
 def _boundaries(columns: list[Column]) -> dict[tuple[str, str], str]:
@@ -130,7 +131,8 @@ def _emit_top_rank(graph: Any, drawer: Drawer, columns: list[Column], view: View
         for key in row:
             legend.node(key)
     for left, right in pairwise(row):
-        graph.edge(left, right, style="invis")
+        if not left.startswith("turn"):  # from a turning point the arrow itself orders them
+            graph.edge(left, right, style="invis")
 
 
 def _emit_cluster(graph: Any, drawer: Drawer, key: str | None, network: CheckedNetwork, view: View,
@@ -152,7 +154,7 @@ def _emit_cluster(graph: Any, drawer: Drawer, key: str | None, network: CheckedN
             with graph.subgraph(name=cluster.key) as sub:
                 sub.attr(label=cluster.label, style=cluster.style, color="#888888",
                          fillcolor=COLOURS["block"], fontname=FONT, fontsize=f"{view.fonts.cluster:g}",
-                         labeljust="r", margin="10")
+                         labeljust="l", margin="10")
                 _emit_cluster(sub, drawer, cluster.key, network, view)
 
 
