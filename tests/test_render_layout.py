@@ -323,3 +323,13 @@ def test_cli_slide_preset_with_depth(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     aspect, smallest, _ = _slide_figures(out.read_text())
     assert 4 / 3 - 0.01 <= aspect <= 16 / 9 + 0.01 and smallest >= 12
+
+
+@pytest.mark.parametrize("name", ["kim2014", "resnet_cifar", "googlenet", "inception_v3", "resnet50"])
+def test_graphviz_lays_out_the_slide_preset_without_a_warning(name: str) -> None:
+    """Graphviz 2.43 misread `arrowhead=none` on some edges as an arrow named after
+    another attribute's value (`Arrow type "12" unknown`), and could not route an
+    arrow into a wrapped column that an invisible edge doubled."""
+    dot = render.source(network(name), depth=1, preset="slide")
+    result = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, check=True, timeout=120)
+    assert result.stderr == b""

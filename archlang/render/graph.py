@@ -76,7 +76,7 @@ def _edge_style(drawer: Drawer, edge: Any) -> dict[str, str]:
     if edge.identity:
         return {"style": "dashed", "label": " identity"}
     if drawer.nodes[edge.tail].role == "fork":
-        return {"arrowhead": "none"}  # the shape is on the one arrow into the fork
+        return {"dir": "none"}  # the shape is on the one arrow into the fork (arrowhead=none: Graphviz 2.43 misreads it)
     return {"label": " " + shape_label(edge.shapes)}
 
 
