@@ -333,3 +333,13 @@ def test_graphviz_lays_out_the_slide_preset_without_a_warning(name: str) -> None
     dot = render.source(network(name), depth=1, preset="slide")
     result = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, check=True, timeout=120)
     assert result.stderr == b""
+
+
+def test_wrap_left_to_right_stacks_the_rows_top_down() -> None:
+    """dot lays LR out as TB turned, which stacked the rows upwards, input at the bottom."""
+    net = network("resnet18")
+    columns = layout.wrap(render.draw(net), 4)
+    shown = laid_out(render.svg(net, rankdir="LR", wrap=4))
+    heads = [shown.centres[c.first] for c in columns]
+    assert len(columns) == 4 and len({round(x, 1) for x, _ in heads}) == 1
+    assert [y for _, y in heads] == sorted(y for _, y in heads)  # SVG y grows downwards

@@ -56,7 +56,8 @@ def build(graphviz: Any, network: CheckedNetwork, drawer: Drawer, view: View,
     graph.attr("edge", fontname=FONT, fontsize=f"{fonts.edge:g}", fontcolor="#333333", arrowsize="0.6",
                color="#555555")
     if columns and len(columns) > 1:
-        for i, column in enumerate(columns):
+        numbered = list(enumerate(columns))
+        for i, column in numbered if view.rankdir == "TB" else reversed(numbered):  # LR: dot stacks them upwards
             with graph.subgraph(name=f"cluster_column{i + 1}") as sub:  # keeps the columns in order
                 sub.attr(style="invis", label="", margin="0")
                 _emit_cluster(sub, drawer, None, network, view, set(column.keys))
@@ -107,7 +108,10 @@ def _emit_turn(graph: Any, drawer: Drawer, edge: Any, turn: str, view: View) -> 
     graph.node(turn, "", shape="point", width="0.01", color="#555555")
     graph.edge(edge.tail, turn, dir="none", constraint="false", tailport=tail_port,
                label=" " + shape_label(edge.shapes))
-    graph.edge(turn, edge.head, **(_clip(drawer, edge.tail, edge.head) or {"headport": head_port}))
+    across = _clip(drawer, edge.tail, edge.head) or {"headport": head_port}
+    if view.rankdir == "LR":
+        across["constraint"] = "false"  # rows are ordered by invisible edges, bottom to top (see _emit_top_rank)
+    graph.edge(turn, edge.head, **across)
 
 
 def _boundaries(columns: list[Column]) -> dict[tuple[str, str], str]:
@@ -130,6 +134,10 @@ def _emit_top_rank(graph: Any, drawer: Drawer, columns: list[Column], view: View
                     fontsize=f"{view.fonts.legend:g}")
         for key in row:
             legend.node(key)
+    if view.rankdir == "LR":  # dot lays LR out as TB turned, so its left-to-right order reads upwards
+        for lower, upper in pairwise(row):
+            graph.edge(upper, lower, style="invis")
+        return
     for left, right in pairwise(row):
         if not left.startswith("turn"):  # from a turning point the arrow itself orders them
             graph.edge(left, right, style="invis")
