@@ -227,7 +227,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tupl
               help="Leave the parameter (and MAC) counts out of the boxes.")
 @click.option("--size", callback=_size, metavar="W,H",
               help="Fit the drawing in W by H inches (scaled down, keeping its shape), e.g. --size 13.3,7.5.")
-@click.option("--dpi", type=click.FloatRange(min=1, max=2400), help="Resolution of .png and .jpg [Graphviz: 96].")
+@click.option("--dpi", type=click.FloatRange(min=1, max=2400), metavar="N", help="Resolution of .png and .jpg [Graphviz: 96].")
 @click.option("--wrap", type=click.IntRange(min=1), metavar="N",
               help="Wrap the network's main chain into N columns (N rows with --rankdir LR); "
                    "never inside a block or branch.")
