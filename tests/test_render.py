@@ -168,6 +168,12 @@ def test_dot_output_needs_no_graphviz_program(no_dot: None, tmp_path: Path) -> N
     assert out.read_text().startswith("digraph vgg16 {")
 
 
+def test_the_slide_preset_writes_dot_text_without_graphviz_unwrapped(no_dot: None) -> None:
+    """The preset measures its candidate columns with `dot`; without it the chain stays one column."""
+    source = render.source(archlang.check(ARCHITECTURES_DIR / "resnet50.arch"), depth=1, preset="slide")
+    assert 'size="13.333,7.5"' in source and "fontsize=16" in source and "turn0" not in source
+
+
 @pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
 def test_image_output_without_graphviz_says_how_to_install_it(no_dot: None, tmp_path: Path, suffix: str) -> None:
     network = archlang.check(ARCHITECTURES_DIR / "lenet5.arch")

@@ -100,8 +100,10 @@ def to_graphviz(network: CheckedNetwork, unroll: bool = False, rankdir: str = "T
 def _fitted(network: CheckedNetwork, drawer: Drawer, view: View) -> Any:
     """The chain in the number of columns that shows the type largest on a
     1920x1080 screen, stretched to a shape between 4:3 and 16:9; each
-    candidate is laid out by `dot` (without it, the chain is not wrapped)."""
+    candidate is laid out by `dot` (without it, or past MAX_BOXES, the chain is not wrapped)."""
     graphviz = _graphviz()
+    if len(drawer.nodes) > MAX_BOXES:  # each candidate would take Graphviz minutes
+        return _graph.build(graphviz, network, drawer, view)
     unsized = dataclasses.replace(view, size=None, dpi=None)  # measured as laid out, before scaling
     best: tuple[float, Any] | None = None
     for count in range(1, MAX_COLUMNS + 1):
