@@ -6,8 +6,8 @@ Three things shape the picture besides the boxes themselves:
   (a `rank=same` subgraph), left to right in the order written (invisible
   flat edges), each path's boxes in one Graphviz `group` so it runs straight
   down, and the join below them all. The paths leave from one fork point
-  inside the branch's cluster, so a single arrow enters a module and none
-  crosses its title;
+  inside the branch's cluster, so a single arrow enters a module; an arrow
+  into a cluster ends at its border (`lhead`), so none crosses a title;
 - the top-level chain can be wrapped into columns (`layout.wrap`): the first
   box of each column on the input's rank, the arrow from one column's end to
   the next column's start drawn without ranking them;
@@ -21,11 +21,11 @@ from itertools import pairwise
 from typing import Any
 
 from ..checker.checked import CheckedNetwork
-from .drawer import Drawer, Node
+from .drawer import Drawer, Edge, Node
 from .labels import (
     COLOURS,
     FONT,
-    _distinct,
+    distinct,
     end_label,
     graph_name,
     layer_label,
@@ -73,7 +73,7 @@ def build(graphviz: Any, network: CheckedNetwork, drawer: Drawer, view: View,
     return graph
 
 
-def _edge_style(drawer: Drawer, edge: Any) -> dict[str, str]:
+def _edge_style(drawer: Drawer, edge: Edge) -> dict[str, str]:
     if edge.identity:
         return {"style": "dashed", "label": " identity"}
     if drawer.nodes[edge.tail].role == "fork":
@@ -99,7 +99,7 @@ def _chain(drawer: Drawer, cluster: str | None) -> list[str]:
     return found
 
 
-def _emit_turn(graph: Any, drawer: Drawer, edge: Any, turn: str, view: View) -> None:
+def _emit_turn(graph: Any, drawer: Drawer, edge: Edge, turn: str, view: View) -> None:
     """The arrow from one column's foot to the next column's head, in two
     pieces: up the gap between the columns to a point on the top rank
     (not ranking the foot), then across into the head, or to the border of
@@ -116,13 +116,13 @@ def _emit_turn(graph: Any, drawer: Drawer, edge: Any, turn: str, view: View) -> 
 
 def _boundaries(columns: list[Column]) -> dict[tuple[str, str], str]:
     """Each arrow from a column's foot to the next column's head, and the name of its turning point."""
-    return {(before.keys[-1], after.first): f"turn{i}" for i, (before, after) in enumerate(pairwise(columns))}
+    return {column.into: f"turn{i}" for i, column in enumerate(columns[1:]) if column.into}
 
 
 def _emit_top_rank(graph: Any, drawer: Drawer, columns: list[Column], view: View) -> None:
     """The legend beside the input; with columns, each column's turning point
     and head on the input's rank, left to right."""
-    families = _distinct([n.rows[0].layer.kind.family for n in drawer.nodes.values()
+    families = distinct([n.rows[0].layer.kind.family for n in drawer.nodes.values()
                           if n.rows and n.role in ("layer", "implied")])
     families += ["block"] if any(n.role == "summary" for n in drawer.nodes.values()) else []
     row = ["input"]

@@ -32,7 +32,7 @@ FONT = "Helvetica,Arial,sans-serif"
 SMALL_COLOUR = "#444444"
 
 
-def _distinct(values: list[Any]) -> list[Any]:
+def distinct(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
@@ -43,10 +43,10 @@ def _span_text(items: list[str]) -> str:
 
 def shape_label(shapes: list[Shape]) -> str:
     """An edge's shape, or the first and last when the iterations differ."""
-    distinct = _distinct(shapes)
-    if len(distinct) == 1:
-        return fmt_shape(distinct[0])
-    return f"{fmt_shape(distinct[0])} … {fmt_shape(distinct[-1])}"
+    seen = distinct(shapes)
+    if len(seen) == 1:
+        return fmt_shape(seen[0])
+    return f"{fmt_shape(seen[0])} … {fmt_shape(seen[-1])}"
 
 
 def _runs(values: list[int]) -> list[list[int]]:
@@ -84,7 +84,7 @@ def layer_label(node: Node, view: View) -> str:
     (`conv3-64` + relu) and its parameters; names and parameters as the view says."""
     rows = node.rows
     first = rows[0].layer
-    tails = _distinct([_tail(r.layer) for r in rows])
+    tails = distinct([_tail(r.layer) for r in rows])
     what = tails[0] if len(tails) == 1 else " + " + " / ".join(t.lstrip(" +") or "no act" for t in tails)
     head = f"<b>{html.escape(first.op)}</b>{html.escape(what)}" if not first.implied else "<i>flatten</i> (implied)"
     lines = [_small(_span_text([r.name for r in rows]), view)] if view.names else []
@@ -102,7 +102,7 @@ def summary_label(node: Node, view: View) -> str:
     layers = sum(1 for row in groups[0] if not row.layer.implied)
     lines = [f"<b>{html.escape(node.title)}</b>"]
     if view.names:
-        lines.insert(0, _small(_span_text(_distinct([_names(group) for group in groups])), view))
+        lines.insert(0, _small(_span_text(distinct([_names(group) for group in groups])), view))
     details = [f"{layers} layer{'s' if layers != 1 else ''}"]
     if view.params:
         details += [_totals([sum(r.layer.params for r in g) for g in groups], "params", full=True),
@@ -126,7 +126,7 @@ def _names(rows: list[Row]) -> str:
         shared.append(pieces[0])
     if not shared:
         return f"{names[0]} … {names[-1]}"
-    rest = _distinct([piece[len(shared)] for piece in parts if len(piece) > len(shared)])
+    rest = distinct([piece[len(shared)] for piece in parts if len(piece) > len(shared)])
     prefix = ".".join(shared)
     return f"{prefix}.{rest[0]} … {rest[-1]}" if len(rest) > 1 and len(names) > len(rest) else prefix
 

@@ -17,13 +17,15 @@ from .drawer import Drawer
 
 @dataclass
 class Column:
-    """A piece of the chain: its nodes in order; `first` starts it."""
+    """A piece of the chain: its nodes in order, and the one arrow that enters
+    it from the column before (None for the first); `first` starts it."""
 
     keys: list[str]
+    into: tuple[str, str] | None = None
 
     @property
     def first(self) -> str:
-        return self.keys[0]
+        return self.into[1] if self.into else self.keys[0]
 
 
 def items(drawer: Drawer) -> list[list[str]]:
@@ -87,7 +89,11 @@ def wrap(drawer: Drawer, count: int) -> list[Column]:
         return [Column([key for keys in chain for key in keys])]
     tall = heights(drawer, chain)
     bounds = _partition(tall, [0, *places, len(chain)], count)
-    return [Column([key for keys in chain[a:b] for key in keys]) for a, b in pairwise(bounds)]
+    columns = [Column([key for keys in chain[a:b] for key in keys]) for a, b in pairwise(bounds)]
+    for before, after in pairwise(columns):
+        inside, ahead = set(before.keys), set(after.keys)
+        after.into = next((e.tail, e.head) for e in drawer.edges.values() if e.tail in inside and e.head in ahead)
+    return columns
 
 
 def _partition(tall: list[float], places: list[int], count: int) -> list[int]:
