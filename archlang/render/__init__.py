@@ -193,7 +193,7 @@ def refuse_large_drawing(network: CheckedNetwork, drawer: Drawer, fmt: str) -> N
     span = decls[0].span if decls else None
     message = (f"the diagram of {network.name} has {boxes:,} boxes, more than the {MAX_BOXES:,} "
                f"Graphviz lays out in seconds")
-    hint = ("fold the repeats (leave out --unroll), draw a part of the network, or write the .dot text "
+    hint = ("fold the repeats (leave out --unroll), draw blocks as single boxes (--depth N), or write the .dot text "
             f"(-o {network.name}.dot) and lay it out by hand; the .{fmt} is not written")
     raise ArchError([Diagnostic("error", "E404", message, span, network.source, hint)])
 
