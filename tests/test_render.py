@@ -227,3 +227,14 @@ def test_rendering_does_not_import_torch() -> None:
     code = ("import sys, archlang; from archlang import render; "
             "render.source(archlang.check('architectures/vgg16.arch')); assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_volumes_go_to_standard_output_too() -> None:
+    """`-o -` and --format serve both styles; the volume figure is text, written even to a terminal."""
+    spec = str(ARCHITECTURES_DIR / "alexnet.arch")
+    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "tikz"])
+    assert result.exit_code == 0 and result.stdout.startswith("% ")
+    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-"])
+    assert result.exit_code == 0 and result.stdout.lstrip().startswith("<")
+    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "png"])
+    assert result.exit_code == 2 and "png is not one of svg, tex, tikz with --style volumes" in result.output
