@@ -194,66 +194,122 @@ def _checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
     return network
 
 
+#: Formats of `--format` (the graph's, then the volume figure's).
+GRAPH_FORMATS = ("svg", "png", "jpg", "jpeg", "pdf", "dot")
+VOLUME_FORMATS = ("svg", "tex", "tikz")
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, float] | None:
+    from .render.view import parse_size
+
+    try:
+        return parse_size(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command("render")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
-              help="OUT.svg, OUT.png, OUT.pdf or OUT.dot (.dot needs no Graphviz program); "
-                   "with --style volumes OUT.svg, OUT.tex or OUT.tikz.")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="OUT.svg, OUT.png, OUT.jpg, OUT.pdf or OUT.dot (.dot needs no Graphviz program); "
+                   "with --style volumes OUT.svg, OUT.tex or OUT.tikz; - for standard output (the format "
+                   "from --format; png, jpg and pdf only when standard output is not a terminal).")
+@click.option("--format", "fmt", type=click.Choice(sorted(set(GRAPH_FORMATS + VOLUME_FORMATS))),
+              help="The format, whatever OUT ends in [default: from OUT's suffix; svg for -].")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
 @click.option("--unroll", is_flag=True, help="Draw every iteration of a repeat, not one ×N cluster.")
 @click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True,
               help="Top to bottom (TB) or left to right (LR).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Draw clusters (blocks, repeats, labelled groups) N deep; deeper ones are one box each "
+                   "with their layers, params, MACs and output shape. --depth 0: every top-level block one box.")
+@click.option("--no-names", "names", is_flag=True, flag_value=False, default=None,
+              help="Leave the layer names (conv1_1) out of the boxes.")
+@click.option("--no-params", "show_params", is_flag=True, flag_value=False, default=None,
+              help="Leave the parameter (and MAC) counts out of the boxes.")
+@click.option("--size", callback=_size, metavar="W,H",
+              help="Fit the drawing in W by H inches (scaled down, keeping its shape), e.g. --size 13.3,7.5.")
+@click.option("--dpi", type=click.FloatRange(min=1, max=2400), metavar="N", help="Resolution of .png and .jpg [Graphviz: 96].")
+@click.option("--wrap", type=click.IntRange(min=1), metavar="N",
+              help="Wrap the network's main chain into N columns (N rows with --rankdir LR); "
+                   "never inside a block or branch.")
+@click.option("--preset", type=click.Choice(["default", "slide"]), default="default", show_default=True,
+              help="slide: type of 12 pt at least, the chain wrapped into the columns that give a 4:3 to "
+                   "16:9 picture with the largest type, 13.33x7.5 in at 144 dpi (1920x1080 px at most); "
+                   "options given beside it win.")
 @click.option("--style", type=click.Choice(["graph", "volumes"]), default="graph", show_default=True,
               help="graph: a box per layer (Graphviz). volumes: the feature maps as 3-D boxes and the "
                    "kernels as pyramids, as papers draw them by hand, to OUT.svg, OUT.tex (a LaTeX "
                    "document) or OUT.tikz (the bare tikzpicture, to \\input into a paper); no Graphviz.")
 @limit_options
-def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str, style: str,
-                   limits: Limits) -> None:
+def render_command(file: str, out: str, fmt: str | None, params: dict[str, Any], unroll: bool, rankdir: str,
+                   style: str, limits: Limits, **look: Any) -> None:
     """Draw FILE as a diagram: a box per layer in paper notation with its
     activation and parameters, the tensor shape on every edge, repeats as
-    one cluster marked ×N; or, with --style volumes, as the 3-D volume
-    figure of the AlexNet and LeNet papers (--unroll and --rankdir are
-    for the graph only).
+    one cluster marked ×N, the paths of a branch as columns; or, with
+    --style volumes, as the 3-D volume figure of the AlexNet and LeNet
+    papers (the other options are for the graph only).
 
     \b
     archc render vgg16.arch -o vgg16.svg
     archc render vgg16.arch -o vgg16.png --unroll --rankdir LR
+    archc render resnet50.arch -o r50.png --depth 1 --preset slide   # one slide, 12 pt type
+    archc render googlenet.arch -o g.jpg --no-params --size 8,10 --dpi 200
+    archc render resnet18.arch -o - --format png > r18.png
     archc render alexnet.arch --style volumes -o alexnet.svg    # or .tex, .tikz
     Exit status: 0 ok, 1 errors in the spec, 2 usage or Graphviz missing.
     """
     if style == "volumes":
-        _render_volumes(file, out, params, limits)
+        _render_volumes(file, out, fmt, params, limits)
         return
     from . import render  # graphviz is imported only to draw
 
     _not_the_input(file, out)
-    suffix = Path(out).suffix.lstrip(".").lower()
-    if suffix not in render.FORMATS:
-        raise click.BadParameter(f"'{out}' must end in {', '.join('.' + f for f in render.FORMATS)}",
-                                 param_hint="'-o'")
+    suffix = _format(out, fmt, GRAPH_FORMATS, "")
     network = _checked_or_exit(file, params, limits)
+    look["params"] = look.pop("show_params")
     try:
-        data = render.pipe(network, suffix, unroll, rankdir.upper())
+        data = render.pipe(network, suffix, unroll, rankdir.upper(), **look)
     except ArchError as error:  # too large a diagram: refused before Graphviz runs
         _print_diagnostics(error.diagnostics, False)
         sys.exit(1)
     except render.RenderError as error:
         click.echo(f"archc: error: {error}", err=True)
         sys.exit(2)
-    _write_output(out, data)
+    _emit(out, data, binary=suffix in render.BINARY)
 
 
-def _render_volumes(file: str, out: str, params: dict[str, Any], limits: Limits) -> None:
+def _format(out: str, fmt: str | None, formats: tuple[str, ...], what: str) -> str:
+    """The output format: --format, else the suffix of OUT (svg for -); a usage error if not one of `formats`."""
+    chosen = fmt or ("svg" if out == "-" else Path(out).suffix.lstrip(".").lower())
+    if chosen not in formats:
+        endings = ", ".join("." + f for f in formats)
+        if fmt:
+            raise click.BadParameter(f"{fmt} is not one of {', '.join(formats)}{what}", param_hint="'--format'")
+        raise click.BadParameter(f"'{out}' must end in {endings}{what}", param_hint="'-o'")
+    return chosen
+
+
+def _emit(out: str, data: bytes, binary: bool) -> None:
+    """Write to OUT, or to standard output for -; binary data is not written to a terminal."""
+    if out != "-":
+        _write_output(out, data)
+        return
+    if binary and sys.stdout.isatty():
+        click.echo("archc: error: that format is binary and standard output is a terminal: redirect it "
+                   "(> out.png) or pipe it", err=True)
+        sys.exit(2)
+    click.echo(data, nl=False)
+
+
+def _render_volumes(file: str, out: str, fmt: str | None, params: dict[str, Any], limits: Limits) -> None:
     """`archc render --style volumes`: the volume figure as SVG, a LaTeX document or a tikzpicture."""
     from . import volumes
 
-    suffix = Path(out).suffix.lstrip(".").lower()
-    if suffix not in volumes.FORMATS:
-        endings = ", ".join("." + f for f in volumes.FORMATS)
-        raise click.BadParameter(f"'{out}' must end in {endings} with --style volumes", param_hint="'-o'")
+    _not_the_input(file, out)
+    suffix = _format(out, fmt, volumes.FORMATS, " with --style volumes")
     network = _checked_or_exit(file, params, limits)
-    _write_output(out, volumes.render(network, suffix).encode("utf-8"))
+    _emit(out, volumes.render(network, suffix).encode("utf-8"), binary=False)
 
 
 @main.command("table")

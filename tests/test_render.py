@@ -168,6 +168,12 @@ def test_dot_output_needs_no_graphviz_program(no_dot: None, tmp_path: Path) -> N
     assert out.read_text().startswith("digraph vgg16 {")
 
 
+def test_the_slide_preset_writes_dot_text_without_graphviz_unwrapped(no_dot: None) -> None:
+    """The preset measures its candidate columns with `dot`; without it the chain stays one column."""
+    source = render.source(archlang.check(ARCHITECTURES_DIR / "resnet50.arch"), depth=1, preset="slide")
+    assert 'size="13.333,7.5"' in source and "fontsize=16" in source and "turn0" not in source
+
+
 @pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
 def test_image_output_without_graphviz_says_how_to_install_it(no_dot: None, tmp_path: Path, suffix: str) -> None:
     network = archlang.check(ARCHITECTURES_DIR / "lenet5.arch")
@@ -202,7 +208,7 @@ def test_cli_render_formats(tmp_path: Path, suffix: str, magic: bytes) -> None:
 def test_cli_render_usage_and_spec_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     spec = str(ARCHITECTURES_DIR / "vgg16.arch")
-    assert runner.invoke(main, ["render", spec, "-o", str(tmp_path / "v.jpg")]).exit_code == 2
+    assert runner.invoke(main, ["render", spec, "-o", str(tmp_path / "v.gif")]).exit_code == 2  # .jpg is drawn now
     assert runner.invoke(main, ["render", spec]).exit_code == 2
     bad = tmp_path / "bad.arch"
     bad.write_text("network bad\ninput 3@8x8\nconv9-4 p=0\n")
@@ -221,3 +227,14 @@ def test_rendering_does_not_import_torch() -> None:
     code = ("import sys, archlang; from archlang import render; "
             "render.source(archlang.check('architectures/vgg16.arch')); assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_volumes_go_to_standard_output_too() -> None:
+    """`-o -` and --format serve both styles; the volume figure is text, written even to a terminal."""
+    spec = str(ARCHITECTURES_DIR / "alexnet.arch")
+    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "tikz"])
+    assert result.exit_code == 0 and result.stdout.startswith("% ")
+    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-"])
+    assert result.exit_code == 0 and result.stdout.lstrip().startswith("<")
+    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "png"])
+    assert result.exit_code == 2 and "png is not one of svg, tex, tikz with --style volumes" in result.output
