@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from ._version import __version__
+from .accounting import OPTIMIZERS
 from .checker.evaluate import parse_value
 from .diagnostics import ArchError, Diagnostic
 from .limits import CEILING, DEFAULT, Limits
@@ -93,9 +94,14 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
               help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
+@click.option("--batch", type=click.IntRange(min=1, max=2**31 - 1), default=1, show_default=True, metavar="N",
+              help="Examples per step: shapes show N x C@HxW, memory and the estimate scale with N.")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default="sgd", show_default=True,
+              help="Whose state the training step's memory counts: sgd none, momentum 1 copy of the "
+                   "trainable parameters, adam and adamw 2.")
 @limit_options
 def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any],
-                  limits: Limits) -> None:
+                  batch: int, optimizer: str, limits: Limits) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
     activation memory and receptive field, then the totals.
 
@@ -104,7 +110,7 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     source line, a caret and a hint. Exit status: 0 ok (warnings allowed),
     1 errors, 2 usage.
     """
-    results = [_check_one(path, params, limits) for path in files]
+    results = [_check_one(path, params, limits, batch=batch, optimizer=optimizer) for path in files]
     if as_json:
         import json  # only --json needs it; every import counts in `archc check`'s start
 
@@ -113,11 +119,14 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     sys.exit(max(status for _, status in results))
 
 
-def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int]:
+def _check_one(path: str, params: dict[str, Any], limits: Limits, **sizing: Any) -> tuple[dict[str, Any], int]:
     """Check one file; print its table (or diagnostics) unless JSON is asked for.
-    Returns its JSON object and its exit status."""
+    Returns its JSON object and its exit status. `sizing`: the batch and
+    optimizer of the memory estimate."""
     as_json = click.get_current_context().params["as_json"]
     analysis = _analyze(path, params, limits)
+    if analysis.network is not None:
+        analysis.network.batch, analysis.network.optimizer = sizing["batch"], sizing["optimizer"]
     _print_diagnostics(analysis.diagnostics, as_json)
     failed = not analysis.ok or analysis.network is None
     if not as_json and not failed:

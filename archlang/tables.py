@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checker.checked import CheckedNetwork, Layer
-from .report import HEADERS, RIGHT, listing_rows
-from .units import fmt_shape, fp32_size
+from .report import HEADERS, RIGHT, listing_rows, memory_heading, memory_rows
+from .units import fmt_shape, fp32_size, size_text
 
 FORMATS = ("md", "latex", "html")
 
@@ -133,10 +133,12 @@ def compare(networks: list[CheckedNetwork], fmt: str = "md") -> str:
 def listing_blocks(network: CheckedNetwork) -> tuple[list[Block], str]:
     """`archc check`'s table as blocks: header, input and layers, totals."""
     total = ("total", "", fmt_shape(network.output), f"{network.params:,}", f"{network.macs:,}",
-             f"{network.activation_elements:,}", "", "")
+             f"{network.batch * network.activation_elements:,}", "", "")
+    values = network.batch * network.activation_elements
+    examples = "per example" if network.batch == 1 else f"for a batch of {network.batch}"
     note = (f"network {network.name} ({network.source.name}): MACs are multiply-accumulates; "
-            f"FLOPs = 2 × MACs = {network.flops:,}. Memory counts activation values per example "
-            f"({fp32_size(network.activation_elements)} at fp32).")
+            f"FLOPs = 2 × MACs = {network.flops:,}. Memory counts activation values {examples} "
+            f"({fp32_size(values)} at fp32).")
     return [Block((HEADERS,)), Block(tuple(listing_rows(network))), Block((total,))], note
 
 
@@ -144,6 +146,22 @@ def listing(network: CheckedNetwork, fmt: str = "md") -> str:
     """The per-layer table of one network as md or latex (or html)."""
     blocks, note = listing_blocks(network)
     return WRITERS[fmt](blocks, note, tuple("r" if h in RIGHT else "l" for h in HEADERS))
+
+
+def accounting_blocks(network: CheckedNetwork) -> tuple[list[Block], str]:
+    """The parameters by kind and the memory estimate, as `archc check` ends its text."""
+    counts = (("trainable params", f"{network.trainable:,}", "", "updated by training"),
+              ("frozen params", f"{network.frozen:,}", "", "frozen=true: kept fixed in training"),
+              ("buffer values", f"{network.buffers:,}", "", "running statistics, fixed tables: not parameters"))
+    sizes = tuple((label, size_text(size, "bytes"), f"{size:,}", note) for label, size, note in memory_rows(network))
+    note = f"Memory {memory_heading(network)}. MACs are multiply-accumulates: 1 MAC = 2 FLOPs."
+    return [Block((("", "count or size", "bytes", "what it counts"),)), Block(counts), Block(sizes)], note
+
+
+def accounting(network: CheckedNetwork, fmt: str = "md") -> str:
+    """The accounting of one network (parameters by kind, memory) as md, latex or html."""
+    blocks, note = accounting_blocks(network)
+    return WRITERS[fmt](blocks, note, ("l", "r", "r", "l"))
 
 
 # ---- writers: one per format ------------------------------------------------------------------

@@ -238,7 +238,7 @@ STAGES = [
     {"layers", "kind", "channel_kinds", "token_kinds"},
     {"joins"},
     {"checker"},
-    {"pipeline"},
+    {"pipeline", "accounting"},
     {"serialize", "report", "render", "codegen", "interpret"},
     {"tables", "runtime", "volumes"},
     {"notebook", "lexer"},
