@@ -340,8 +340,11 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
 @click.option("--max-memory", callback=_memory, metavar="SIZE",
               help="Refuse networks whose parameters and buffers take more than this at fp32, e.g. 16GiB "
                    "[default: 4GiB].")
+@click.option("--logits/--no-logits", default=None,
+              help="A spec that ends in softmax: --logits drops it, so forward returns logits for "
+                   "F.cross_entropy; --no-logits keeps it. Without either it is kept, with warning W401.")
 @limit_options
-def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None,
+def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None, logits: bool | None,
                   limits: Limits) -> None:
     """Compile FILE to a standalone PyTorch module: one nn.Module class,
     an explicit forward with a comment pointing back to each spec line,
@@ -353,9 +356,10 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
     archc build alphago_policy.arch -D k=256 -o -
     """
     from . import codegen, runtime  # neither imports torch; imported here to keep check's start fast
+    from .logits import for_build
 
     _not_the_input(file, out)
-    network = _checked_or_exit(file, params, limits)
+    network, warning = for_build(_checked_or_exit(file, params, limits), logits)
     try:
         runtime.refuse_large(network, max_memory or limits.max_memory)
         source = codegen.python(network)
@@ -364,8 +368,9 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
         sys.exit(1)
     if out == "-":
         click.echo(source, nl=False)
-        return
-    _write_output(out, source.encode("utf-8"))
+    else:
+        _write_output(out, source.encode("utf-8"))
+    _print_diagnostics([warning] if warning else [], False)  # W401 once the module is written: how to train it
 
 
 def _not_the_input(file: str, out: str) -> None:

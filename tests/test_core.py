@@ -239,7 +239,7 @@ STAGES = [
     {"joins"},
     {"checker"},
     {"pipeline", "accounting"},
-    {"serialize", "report", "render", "codegen", "interpret"},
+    {"serialize", "report", "render", "codegen", "interpret", "logits"},
     {"tables", "runtime", "volumes"},
     {"notebook", "lexer"},
     {"cli", "__init__", "__main__"},
