@@ -11,13 +11,21 @@ estimate of memory at fp32 for a batch of N examples:
   while its paths run, which this leaves out);
 - a training step: the parameters and buffers, a gradient per trainable
   parameter, the optimizer's state (0, 1 or 2 copies of the trainable
-  parameters for SGD, SGD with momentum, Adam), and every layer's output times
-  N, kept for the backward pass (the sum of the `memory` column).
+  parameters for SGD, SGD with momentum, Adam), and what the forward keeps
+  for the backward pass, times N: each layer's output, a max pool's int64
+  indices, a dropout's 1-byte mask, nothing for a flatten (a view), and a
+  second copy where batch norm and an activation follow a layer (the kinds'
+  `saved` rules). Measured with torch's saved_tensors_hooks (tests/
+  test_accounting.py), that is what autograd keeps to within 1% for chains,
+  concats and residuals of conv, batch norm, pools, fc and dropout; it counts
+  too much where a layer's output is read only by a concat (nothing keeps
+  it) and too little for kinds that keep intermediates (LRN, locally
+  connected layers, LeNet-5's helpers).
 
 torchinfo's "Estimated Total Size" is input + parameters + "forward/backward
 pass size", that last being twice the outputs of the layers with parameters;
-ours counts every layer's output once (what autograd keeps), and the gradients
-and optimizer state torchinfo leaves out. Nothing here imports torch.
+ours counts what autograd keeps once, and the gradients and optimizer state
+torchinfo leaves out. Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .checker.checked import CheckedNetwork, Row
+from .checker.checked import CheckedNetwork, Layer, Row
 from .units import volume
 
 BYTES_PER_VALUE = 4  # fp32
@@ -102,8 +110,22 @@ def memory(network: CheckedNetwork) -> Memory:
         forward=BYTES_PER_VALUE * batch * largest_live_pair(network),
         gradients=BYTES_PER_VALUE * trainable,
         optimizer_state=BYTES_PER_VALUE * trainable * OPTIMIZERS[network.optimizer],
-        saved=BYTES_PER_VALUE * batch * network.activation_elements,
+        saved=batch * kept_for_backward(network),
     )
+
+
+def kept_for_backward(network: CheckedNetwork) -> int:
+    """Bytes per example a training forward keeps for the backward pass: each
+    layer's `saved` rule (its output; a max pool's indices and a dropout's mask
+    too; nothing for a flatten, a view), and a second copy for a layer with
+    batch norm and an activation (the norm keeps its input, the activation
+    its output)."""
+    return sum(_kept(row.layer) for row in network.rows)
+
+
+def _kept(layer: Layer) -> int:
+    kept = layer.kind.saved(layer.opts, layer.in_shape, layer.out_shape)
+    return kept + (BYTES_PER_VALUE * layer.elements if layer.opts.get("bn") and layer.act else 0)
 
 
 def largest_live_row(network: CheckedNetwork) -> Row | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .kind import output_bytes
 from .layers import BY_KIND, CONV, Kind
 from .options import Option, OptionError, RuleError, above_zero, as_is, boolean, describe
 from .units import Shape, fmt_shape
@@ -67,6 +68,7 @@ class Join:
     params: Callable[[Opts, Shape, Shape], int] = _zero
     macs: Callable[[Opts, Shape, Shape], int] = _zero
     buffers: Callable[[Opts, Shape, Shape], int] = _zero
+    saved: Callable[[Opts, Shape, Shape], int] = output_bytes
     window: Callable[[Opts, Shape], None] = lambda o, x: None
     option_index: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 

@@ -108,7 +108,7 @@ def memory_rows(network: CheckedNetwork) -> list[tuple[str, int, str]]:
         ("gradients", m.gradients, f"one per trainable parameter ({network.trainable:,})"),
         (f"optimizer state ({m.optimizer})", m.optimizer_state,
          OPTIMIZER_STATE[m.optimizer] + (f": {copies} x the gradients" if copies else "")),
-        ("kept for backward", m.saved, "every layer's output (the memory column)"),
+        ("kept for backward", m.saved, "outputs, max-pool indices, dropout masks"),
         ("training step total", m.training, "input + parameters + buffers + gradients + state + kept"),
     ]
 

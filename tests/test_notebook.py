@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
+import archlang
+from archlang import accounting
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
@@ -55,8 +58,9 @@ def test_a_checked_network_shows_as_its_table(outputs) -> None:
     trainable = cells.index("trainable params")
     assert cells[trainable + 1] == "138,357,544"
     training = cells.index("training step total")
-    # input 3 x 224 x 224 x 4 + parameters and their gradients, 2 x 4 x 138,357,544, + the outputs kept, 4 x 15,145,448
-    assert cells[training + 1:training + 3] == ["1.1 GiB", f"{602_112 + 8 * 138_357_544 + 4 * 15_145_448:,}"]
+    # input 3 x 224 x 224 x 4 + parameters and their gradients, 2 x 4 x 138,357,544, + what the backward keeps
+    kept = accounting.kept_for_backward(archlang.check("vgg16"))
+    assert cells[training + 1:training + 3] == ["1.1 GiB", f"{602_112 + 8 * 138_357_544 + kept:,}"]
 
 
 def test_with_graphviz_the_diagram_follows_the_tables(outputs) -> None:
