@@ -1,13 +1,22 @@
 """Report: a checked network as text a person reads at a glance.
 
 The per-layer table of `archc check`: aligned columns, thousands separators,
-shapes as C@HxW, receptive fields as size/jump; then the totals, with MACs and
-FLOPs told apart. JSON output is `serialize.py`; this module is the human side.
+shapes as C@HxW (N x C@HxW for a batch), receptive fields as size/jump; then
+the totals, with MACs and FLOPs told apart and the parameters split into
+trainable and frozen, and the memory estimate of `accounting.py`. JSON output
+is `serialize.py`; this module is the human side.
 """
 
 from __future__ import annotations
 
-from .accounting import OPTIMIZER_STATE, OPTIMIZERS, input_bytes_per_value, largest_live_row, memory
+from .accounting import (
+    OPTIMIZER_STATE,
+    OPTIMIZERS,
+    TOKEN_ID_BYTES,
+    input_bytes_per_value,
+    largest_live_row,
+    memory,
+)
 from .checker.checked import CheckedNetwork, Row, set_summary
 from .checker.receptive import CAP
 from .units import Shape, fmt_shape, fp32_size, short_count, size_text, volume
@@ -92,7 +101,7 @@ def totals(network: CheckedNetwork) -> list[str]:
 
 def _input_note(network: CheckedNetwork, batch: int) -> str:
     examples = f"{batch} example{'s' * (batch != 1)} of {fmt_shape(network.input)}"
-    return examples + (" token ids (int64)" if input_bytes_per_value(network) == 8 else "")
+    return examples + (" token ids (int64)" if input_bytes_per_value(network) == TOKEN_ID_BYTES else "")
 
 
 def memory_rows(network: CheckedNetwork) -> list[tuple[str, int, str]]:
@@ -114,6 +123,7 @@ def memory_rows(network: CheckedNetwork) -> list[tuple[str, int, str]]:
 
 
 def memory_heading(network: CheckedNetwork) -> str:
+    """What the estimate assumes: fp32, the batch, the optimizer."""
     return f"estimated at fp32 for a batch of {network.batch}, trained with {network.optimizer}"
 
 
