@@ -356,6 +356,7 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
     \b
     archc build vgg16.arch -o vgg16.py && python vgg16.py
     archc build alphago_policy.arch -D k=256 -o -
+    archc build vgg16.arch --logits -o vgg16.py    # forward returns logits, for F.cross_entropy
     """
     from . import codegen, runtime  # neither imports torch; imported here to keep check's start fast
     from .logits import for_build
