@@ -30,6 +30,9 @@ from .tables import compare, listing
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
 
+#: Keywords of `check` besides the network's parameters, which -D must not reach.
+SIZING = ("batch", "optimizer")
+
 #: check's limits as options of every command that checks: flag, `Limits` field, help.
 LIMITS = (
     ("--max-layers", "max_layers", "Refuse specs that expand to more layers than this."),
@@ -62,6 +65,8 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
         if name.strip() in Limits.names():
             raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
+        if name.strip() in SIZING:  # check's own keywords: a -D of that name would set them, not the network
+            raise click.BadParameter(f"'{name.strip()}' sizes the memory estimate: use --{name.strip()}", ctx, param)
         try:
             params[name.strip()] = parse_value(value)
         except ValueError as error:  # a number too long or not finite: a usage error, exit 2

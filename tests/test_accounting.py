@@ -162,6 +162,15 @@ def test_bad_batch_or_optimizer_is_a_usage_error(tmp_path, args: tuple[str, str]
     assert status == 2 and args[0] in err
 
 
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_define_cannot_reach_check_s_own_keywords(tmp_path, command: str) -> None:
+    """-D batch=4 would set the estimate's batch, not a network parameter: a usage error naming the option."""
+    path = str(write(tmp_path, "tiny.arch", TINY))
+    out = ["-o", str(tmp_path / "t.py")] if command == "build" else []
+    status, _, err = archc_in_process_outputs(command, path, "-D", "batch=4", *out)
+    assert status == 2 and "'batch' sizes the memory estimate: use --batch" in err
+
+
 @pytest.mark.parametrize(("keywords", "message"), [({"batch": 0}, "batch must be"), ({"batch": 2.5}, "batch must be"),
                                                    ({"optimizer": "lbfgs"}, "optimizer must be one of")])
 def test_bad_batch_or_optimizer_in_python_is_value_error(keywords: dict[str, object], message: str) -> None:
