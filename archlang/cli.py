@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from ._version import __version__
+from .accounting import OPTIMIZERS
 from .checker.evaluate import parse_value
 from .diagnostics import ArchError, Diagnostic
 from .limits import CEILING, DEFAULT, Limits
@@ -30,6 +31,9 @@ from .tables import listing
 from .tables import table as paper_table
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
+
+#: Keywords of `check` besides the network's parameters, which -D must not reach.
+SIZING = ("batch", "optimizer")
 
 #: check's limits as options of every command that checks: flag, `Limits` field, help.
 LIMITS = (
@@ -63,6 +67,8 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
         if name.strip() in Limits.names():
             raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
+        if name.strip() in SIZING:  # check's own keywords: a -D of that name would set them, not the network
+            raise click.BadParameter(f"'{name.strip()}' sizes the memory estimate: use --{name.strip()}", ctx, param)
         try:
             params[name.strip()] = parse_value(value)
         except ValueError as error:  # a number too long or not finite: a usage error, exit 2
@@ -95,18 +101,25 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
               help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
+@click.option("--batch", type=click.IntRange(min=1, max=2**31 - 1), default=1, show_default=True, metavar="N",
+              help="Examples per step: shapes show N x C@HxW, memory and the estimate scale with N.")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default="sgd", show_default=True,
+              help="Whose state the training step's memory counts: sgd none, momentum 1 copy of the "
+                   "trainable parameters, adam and adamw 2.")
 @limit_options
 def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any],
-                  limits: Limits) -> None:
+                  batch: int, optimizer: str, limits: Limits) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
-    activation memory and receptive field, then the totals.
+    activation memory and receptive field, then the totals: trainable and
+    frozen parameters, buffers, and the memory of inference and of a
+    training step for a batch (--batch 32 --optimizer adam).
 
     \b
     Problems are reported as FILE:LINE:COL: error[CODE]: message, with the
     source line, a caret and a hint. Exit status: 0 ok (warnings allowed),
     1 errors, 2 usage.
     """
-    results = [_check_one(path, params, limits) for path in files]
+    results = [_check_one(path, params, limits, batch=batch, optimizer=optimizer) for path in files]
     if as_json:
         import json  # only --json needs it; every import counts in `archc check`'s start
 
@@ -115,11 +128,14 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     sys.exit(max(status for _, status in results))
 
 
-def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int]:
+def _check_one(path: str, params: dict[str, Any], limits: Limits, **sizing: Any) -> tuple[dict[str, Any], int]:
     """Check one file; print its table (or diagnostics) unless JSON is asked for.
-    Returns its JSON object and its exit status."""
+    Returns its JSON object and its exit status. `sizing`: the batch and
+    optimizer of the memory estimate."""
     as_json = click.get_current_context().params["as_json"]
     analysis = _analyze(path, params, limits)
+    if analysis.network is not None:
+        analysis.network.batch, analysis.network.optimizer = sizing["batch"], sizing["optimizer"]
     _print_diagnostics(analysis.diagnostics, as_json)
     failed = not analysis.ok or analysis.network is None
     if not as_json and not failed:
@@ -402,8 +418,11 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
 @click.option("--max-memory", callback=_memory, metavar="SIZE",
               help="Refuse networks whose parameters and buffers take more than this at fp32, e.g. 16GiB "
                    "[default: 4GiB].")
+@click.option("--logits/--no-logits", default=None,
+              help="A spec that ends in softmax: --logits drops it, so forward returns logits for "
+                   "F.cross_entropy; --no-logits keeps it. Without either it is kept, with warning W401.")
 @limit_options
-def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None,
+def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None, logits: bool | None,
                   limits: Limits) -> None:
     """Compile FILE to a standalone PyTorch module: one nn.Module class,
     an explicit forward with a comment pointing back to each spec line,
@@ -413,11 +432,13 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
     \b
     archc build vgg16.arch -o vgg16.py && python vgg16.py
     archc build alphago_policy.arch -D k=256 -o -
+    archc build vgg16.arch --logits -o vgg16.py    # forward returns logits, for F.cross_entropy
     """
     from . import codegen, runtime  # neither imports torch; imported here to keep check's start fast
+    from .logits import for_build
 
     _not_the_input(file, out)
-    network = _checked_or_exit(file, params, limits)
+    network, warning = for_build(_checked_or_exit(file, params, limits), logits)
     try:
         runtime.refuse_large(network, max_memory or limits.max_memory)
         source = codegen.python(network)
@@ -426,8 +447,9 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
         sys.exit(1)
     if out == "-":
         click.echo(source, nl=False)
-        return
-    _write_output(out, source.encode("utf-8"))
+    else:
+        _write_output(out, source.encode("utf-8"))
+    _print_diagnostics([warning] if warning else [], False)  # W401 once the module is written: how to train it
 
 
 def _not_the_input(file: str, out: str) -> None:

@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "E403": "network too large to build",
     "E404": "diagram too large to draw",
     "W301": "stride does not tile the input",
+    "W401": "network ends in softmax",
 }
 
 

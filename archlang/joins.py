@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .kind import output_bytes
 from .layers import BY_KIND, CONV, Kind
 from .options import Option, OptionError, RuleError, above_zero, as_is, boolean, describe
 from .records import field, record
@@ -67,6 +68,7 @@ class Join:
     params: Callable[[Opts, Shape, Shape], int] = _zero
     macs: Callable[[Opts, Shape, Shape], int] = _zero
     buffers: Callable[[Opts, Shape, Shape], int] = _zero
+    saved: Callable[[Opts, Shape, Shape], int] = output_bytes
     window: Callable[[Opts, Shape], None] = lambda o, x: None
     option_index: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .options import Option
 from .records import field, record
-from .units import Shape
+from .units import Shape, volume
 
 Opts = Mapping[str, Any]
 
@@ -32,6 +32,12 @@ def _no_window(opts: Opts, x: Shape) -> None:
     return None
 
 
+def output_bytes(opts: Opts, x: Shape, y: Shape) -> int:
+    """What most layers keep for the backward pass: their output at fp32 (or the
+    next layer keeps it as its input), 4 bytes a value."""
+    return 4 * volume(y)
+
+
 # ---- the kind record ------------------------------------------------------------
 
 
@@ -46,7 +52,10 @@ class Kind:
     other); `weighted` kinds get the file's default activation; `defaults`
     lists, in order, the file-wide defaults (`act`, `pad`, `bn`, `bias`, ...) the
     kind takes. `buffers` counts values a built layer keeps besides its
-    parameters (batch norm's running statistics). `prefix` starts generated
+    parameters (batch norm's running statistics). `saved`: the bytes per
+    example that training keeps of the layer for the backward pass (its
+    output; a max pool's int64 indices too, a dropout's mask; nothing for
+    a view such as flatten). `prefix` starts generated
     names (pool1, bn1); `paper` is the kind's name in a paper's table (FC-4096,
     LRN). `flatten_input`: a spatial input is flattened first (fc);
     `reads_tokens`: it reads token ids, so only the network's input (embed);
@@ -62,6 +71,7 @@ class Kind:
     params: Callable[[Opts, Shape, Shape], int] = _zero
     macs: Callable[[Opts, Shape, Shape], int] = _zero
     buffers: Callable[[Opts, Shape, Shape], int] = _zero
+    saved: Callable[[Opts, Shape, Shape], int] = output_bytes
     window: Callable[[Opts, Shape], tuple[tuple[int, ...], tuple[int, ...]] | None] = _no_window
     aliases: tuple[str, ...] = ()
     size: str | None = None

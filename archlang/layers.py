@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .channel_kinds import LAYERNORM, POINTWISE, chunk_shape, shuffle_shape
-from .kind import Kind, NetworkInput, Opts
+from .kind import Kind, NetworkInput, Opts, output_bytes
 from .options import (
     Option,
     OptionError,
@@ -306,11 +306,17 @@ def _pool_shape(name: str) -> Callable[[Opts, Shape], Shape]:
     return shape
 
 
+def _with_indices(opts: Opts, x: Shape, y: Shape) -> int:
+    """A max pool keeps its output and, for the backward pass, where each maximum was: int64, 8 bytes each."""
+    return 12 * volume(y)
+
+
 def _pool(name: str, aliases: tuple[str, ...], what: str, prefix: str = "",
           paper: Callable[[Opts], str] | None = None) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=_POOL_OPTIONS,
         shape=_pool_shape(name), window=sliding_window, label=_pool_label(name),
+        saved=_with_indices if name == "maxpool" else output_bytes,
         size="kernel", stride="stride", positional=("kernel", "stride"), prefix=prefix, paper=paper,
         doc=f"{name}K/S: {what} over KxK windows at stride S (pool alone: 2x2, stride 2)",
     )
@@ -324,6 +330,7 @@ def _global_shape(opts: Opts, x: Shape) -> Shape:
 def _global(name: str, aliases: tuple[str, ...], what: str) -> Kind:
     return Kind(
         name=name, family="pool", aliases=aliases, options=(), shape=_global_shape,
+        saved=_with_indices if name == "gmp" else output_bytes,
         window=lambda o, x: (x[1:], x[1:]), label=lambda o: name,
         doc=f"{name}: {what} over all positions, giving one value per channel",
     )
@@ -464,10 +471,11 @@ KINDS: tuple[Kind, ...] = (
          doc="droppath(p): stochastic depth (torchvision's StochasticDepth): while training, zero a "
              "residual branch for each sample with probability p and scale the kept ones by 1/(1-p)"),
     Kind(name="flatten", family="other", options=(), shape=lambda o, x: (volume(x),), label=lambda o: "flatten",
+         saved=lambda o, x, y: 0,  # a view of its input: no storage of its own
          doc="flatten: C@HxW to one vector of C*H*W values, in C, H, W order"),
     Kind(name="dropout", family="other", aliases=("drop",), label=lambda o: _call_text("dropout", o["p"]),
          options=(Option("p", probability, 0.5, aliases=("rate",), help="probability of zeroing a value"),),
-         shape=_same, positional=("p",), prefix="drop",
+         shape=_same, positional=("p",), prefix="drop", saved=lambda o, x, y: 5 * volume(y),  # and a 1-byte mask
          doc="dropout(p): zero each value with probability p while training"),
     Kind(name="lrn", family="norm", aliases=("localresponsenorm", "norm"),
          options=(Option("size", positive, 5, aliases=("n",), help="channels in the window"),

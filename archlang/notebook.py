@@ -23,14 +23,16 @@ def svg(network: CheckedNetwork) -> str | None:
 
 
 def html(network: CheckedNetwork) -> str:
-    """The table of `archc check --format html`, and the diagram under it when Graphviz is there."""
-    from .tables import listing
+    """The table of `archc check --format html`, the accounting (trainable,
+    frozen, buffers, memory) under it, and the diagram when Graphviz is there."""
+    from .tables import accounting, listing
 
+    tables = f'{listing(network, "html")}{accounting(network, "html")}'
     picture = svg(network)
     if picture is None:
-        return listing(network, "html")
+        return tables
     inline = picture[picture.find("<svg"):]  # no XML declaration or doctype inside HTML
-    return f'{listing(network, "html")}\n<div class="archlang-diagram">{inline}</div>'
+    return f'{tables}\n<div class="archlang-diagram">{inline}</div>'
 
 
 def register(ipython: Any = None) -> bool:

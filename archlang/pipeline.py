@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import ir, syntax, zoo
+from . import accounting, ir, syntax, zoo
 from .checker import CheckedNetwork, check_module
 from .diagnostics import ArchError, Collector, Diagnostic, sort_key
 from .limits import Limits, as_limits
@@ -161,19 +161,28 @@ def _target(path_or_text: str | Path, params: Mapping[str, Any], limits: Limits
 
 
 def analyze(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None = None,
-            **params: Any) -> Analysis:
+            batch: int = 1, optimizer: str = "sgd", **params: Any) -> Analysis:
     """Everything that can be checked of a spec (a path, its text, or a name
     of the zoo), with every diagnostic; never raises for any spec. Parameters
-    override the network's defaults; `limits` bounds the work (see `Limits`)."""
+    override the network's defaults; `limits` bounds the work (see `Limits`);
+    `batch` and `optimizer` size the memory estimate (as for `check`)."""
     bounds = as_limits(limits)
+    batch, optimizer = accounting.settings(batch, optimizer)
     try:
         source, values, name = _target(path_or_text, params, bounds)
     except ArchError as error:
         return Analysis(None, diagnostics=list(error.diagnostics))
     analysis = analyze_source(source, values, bounds)
-    if name is not None and analysis.network is not None:
-        analysis.network.name = name
+    if analysis.network is not None:
+        _name_and_size(analysis.network, name, batch, optimizer)
     return analysis
+
+
+def _name_and_size(network: CheckedNetwork, name: str | None, batch: int, optimizer: str) -> None:
+    """A zoo model's name for the network; the batch and optimizer its memory estimate is for."""
+    if name is not None:
+        network.name = name
+    network.batch, network.optimizer = batch, optimizer
 
 
 def check_source(source: Source, params: Mapping[str, Any], limits: Limits) -> CheckedNetwork:
@@ -185,7 +194,7 @@ def check_source(source: Source, params: Mapping[str, Any], limits: Limits) -> C
 
 
 def check(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None = None,
-          **params: Any) -> CheckedNetwork:
+          batch: int = 1, optimizer: str = "sgd", **params: Any) -> CheckedNetwork:
     """Check a spec (a path, its text, or a name of the zoo such as
     "resnet50"), with parameters overriding the
     network's defaults. Returns the checked network (warnings in its
@@ -195,10 +204,14 @@ def check(path_or_text: str | Path, *, limits: Limits | Mapping[str, int] | None
     network needs, each with its own error: more than `max_layers` layers
     once repeats are expanded (E307), files or text of more than `max_bytes`
     bytes (E100), brackets nested more than `max_depth` deep (E109), imports
-    nested more than `max_import_depth` files deep (E215)."""
+    nested more than `max_import_depth` files deep (E215).
+
+    `batch` (examples per step) and `optimizer` (sgd, momentum, adam, adamw)
+    size the memory estimate of the report (`archlang.accounting`); a batch
+    above 1 also shows in its shapes. Anything else is ValueError."""
     bounds = as_limits(limits)
+    batch, optimizer = accounting.settings(batch, optimizer)
     source, values, name = _target(path_or_text, params, bounds)
     network = check_source(source, values, bounds)
-    if name is not None:
-        network.name = name
+    _name_and_size(network, name, batch, optimizer)
     return network

@@ -1,16 +1,26 @@
 """Report: a checked network as text a person reads at a glance.
 
 The per-layer table of `archc check`: aligned columns, thousands separators,
-shapes as C@HxW, receptive fields as size/jump; then the totals, with MACs and
-FLOPs told apart. JSON output is `serialize.py`; this module is the human side.
+shapes as C@HxW (N x C@HxW for a batch), receptive fields as size/jump; then
+the totals, with MACs and FLOPs told apart and the parameters split into
+trainable and frozen, and the memory estimate of `accounting.py`. JSON output
+is `serialize.py`; this module is the human side.
 """
 
 from __future__ import annotations
 
+from .accounting import (
+    OPTIMIZER_STATE,
+    OPTIMIZERS,
+    TOKEN_ID_BYTES,
+    input_bytes_per_value,
+    largest_live_row,
+    memory,
+)
 from .checker.checked import CheckedNetwork, Row, set_summary
 from .checker.depth import all_weight_layers, weight_layers
 from .checker.receptive import CAP
-from .units import fmt_shape, fp32_size, short_count, volume
+from .units import Shape, fmt_shape, fp32_size, short_count, size_text, volume
 
 HEADERS = ("name", "layer", "output", "params", "MACs", "memory", "rf/jump", "line")
 RIGHT = {"params", "MACs", "memory", "line"}
@@ -30,15 +40,20 @@ def rf_text(row: Row) -> str:
     return f"{as_text(size)}/{as_text(jump)}"
 
 
-def _cells(row: Row) -> tuple[str, ...]:
+def batch_shape(shape: Shape | None, batch: int) -> str:
+    """A shape as the report shows it: 64@224x224, or 8 x 64@224x224 for a batch of 8."""
+    return fmt_shape(shape) if batch == 1 else f"{batch} x {fmt_shape(shape)}"
+
+
+def _cells(row: Row, batch: int) -> tuple[str, ...]:
     layer = row.layer
     return (
         "  " * row.depth + row.name,
         layer.display,
-        fmt_shape(layer.out_shape),
+        batch_shape(layer.out_shape, batch),
         f"{layer.params:,}",
         f"{layer.macs:,}",
-        f"{layer.elements:,}",
+        f"{batch * layer.elements:,}",
         rf_text(row),
         _line(row),
     )
@@ -52,8 +67,9 @@ def _line(row: Row) -> str:
 
 def listing_rows(network: CheckedNetwork) -> list[tuple[str, ...]]:
     """The table's cells, input row first: shared with `tables.listing`."""
-    first = ("", "input", fmt_shape(network.input), "", "", f"{volume(network.input):,}", "1/1", "")
-    return [first, *(_cells(row) for row in network.rows)]
+    batch = network.batch
+    first = ("", "input", batch_shape(network.input, batch), "", "", f"{batch * volume(network.input):,}", "1/1", "")
+    return [first, *(_cells(row, batch) for row in network.rows)]
 
 
 def table(network: CheckedNetwork) -> str:
@@ -69,16 +85,58 @@ def table(network: CheckedNetwork) -> str:
 
 
 def totals(network: CheckedNetwork) -> list[str]:
-    params, macs, memory = network.params, network.macs, network.activation_elements
+    params, macs, values = network.params, network.macs, network.activation_elements
     lines = [
         f"output      {fmt_shape(network.output)}",
         f"params      {params:,} ({fp32_size(params)} at fp32)",
+        f"            {network.trainable:,} trainable, {network.frozen:,} frozen",
+        f"buffers     {network.buffers:,} values besides the parameters (running statistics, fixed tables)",
         f"MACs        {macs:,} multiply-accumulates ({short_count(macs)}); FLOPs = 2 x MACs = {2 * macs:,}",
-        f"activations {memory:,} values per example ({fp32_size(memory)} at fp32)",
-        depth_line(network),
     ]
     if network.train_macs:  # side outputs of training only: not run in evaluation, so not in the MACs above
-        lines.insert(3, f"            training adds {network.train_macs:,} for its side outputs of training only")
+        lines.append(f"            training adds {network.train_macs:,} for its side outputs of training only")
+    if network.batch > 1:
+        lines.append(f"            per example; x {network.batch} = {network.batch * macs:,} per batch")
+    lines.append(f"activations {values:,} values per example ({fp32_size(values)} at fp32)")
+    lines.append(depth_line(network))
+    return lines + [""] + memory_lines(network)
+
+
+def _input_note(network: CheckedNetwork, batch: int) -> str:
+    examples = f"{batch} example{'s' * (batch != 1)} of {fmt_shape(network.input)}"
+    return examples + (" token ids (int64)" if input_bytes_per_value(network) == TOKEN_ID_BYTES else "")
+
+
+def memory_rows(network: CheckedNetwork) -> list[tuple[str, int, str]]:
+    """The memory estimate (accounting.py): each figure's name, its bytes, and what it counts."""
+    m, largest = memory(network), largest_live_row(network)
+    copies = OPTIMIZERS[m.optimizer]
+    return [
+        ("input", m.input, _input_note(network, m.batch)),
+        ("parameters", m.parameters, f"{network.params:,} values"),
+        ("buffers", m.buffers, f"{network.buffers:,} values"),
+        ("forward", m.forward, f"the largest input + output of a layer ({largest.name})" if largest else ""),
+        ("inference total", m.inference, "input + parameters + buffers + forward"),
+        ("gradients", m.gradients, f"one per trainable parameter ({network.trainable:,})"),
+        (f"optimizer state ({m.optimizer})", m.optimizer_state,
+         OPTIMIZER_STATE[m.optimizer] + (f": {copies} x the gradients" if copies else "")),
+        ("kept for backward", m.saved, "outputs, max-pool indices, dropout masks"),
+        ("training step total", m.training, "input + parameters + buffers + gradients + state + kept"),
+    ]
+
+
+def memory_heading(network: CheckedNetwork) -> str:
+    """What the estimate assumes: fp32, the batch, the optimizer."""
+    return f"estimated at fp32 for a batch of {network.batch}, trained with {network.optimizer}"
+
+
+def memory_lines(network: CheckedNetwork) -> list[str]:
+    """The memory estimate as a small table: the size that reads, the exact bytes, what it counts."""
+    cells = [(label, size_text(size, "bytes"), f"{size:,}", note) for label, size, note in memory_rows(network)]
+    widths = [max(len(c[i]) for c in cells) for i in range(3)]
+    lines = [f"memory      {memory_heading(network)} (--batch, --optimizer):"]
+    for label, size, exact, note in cells:
+        lines.append(f"  {label.ljust(widths[0])}  {size.rjust(widths[1])}  {exact.rjust(widths[2])}  {note}".rstrip())
     return lines
 
 

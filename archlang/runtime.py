@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import linecache
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from . import codegen
 from .checker.checked import CheckedNetwork, Layer
 from .diagnostics import ArchError, Diagnostic
 from .limits import DEFAULT, Limits, as_limits
+from .logits import for_build
 from .pipeline import check
 from .units import fmt_shape, size_text
 
@@ -35,17 +37,30 @@ BYTES_PER_VALUE = 4  # fp32
 
 
 def build(path_or_text: str | Path, device: str | torch.device | None = None, *,
-          limits: Limits | Mapping[str, int] | None = None, **params: Any) -> nn.Module:
+          limits: Limits | Mapping[str, int] | None = None, logits: bool | None = None,
+          **params: Any) -> nn.Module:
     """The network of a spec (a path or its text) as an `nn.Module`, with
     parameters overriding the network's defaults. `device="meta"` builds it
     without allocating: shapes and parameter counts, no memory. Elsewhere a
     network whose parameters and buffers would take more than
-    `limits.max_memory` bytes is refused first (E403)."""
+    `limits.max_memory` bytes is refused first (E403).
+
+    A spec that ends in softmax: `logits=True` drops that softmax, so the
+    module returns logits for `F.cross_entropy`; `logits=False` keeps it;
+    left unset, it is kept and warning W401 (a UserWarning) says so."""
     bounds = as_limits(limits)
-    network = check(path_or_text, limits=bounds, **params)
+    network = with_logits(check(path_or_text, limits=bounds, **params), logits)
     if str(device) != "meta":
         refuse_large(network, bounds.max_memory)
     return instantiate(network, device)
+
+
+def with_logits(network: CheckedNetwork, logits: bool | None) -> CheckedNetwork:
+    """The network to build (logits.for_build), W401 given as a UserWarning."""
+    network, warning = for_build(network, logits)
+    if warning is not None:
+        warnings.warn(warning.format(), UserWarning, stacklevel=3)
+    return network
 
 
 def buffer_values(layer: Layer) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .accounting import BYTES_PER_VALUE, memory
 from .checker.checked import CheckedNetwork, Row
 from .pipeline import Analysis
 from .source import displayable
@@ -52,9 +53,21 @@ def _object(name: str | None, file: str, network: CheckedNetwork | None, diagnos
         "params": network.params if whole else None,  # type: ignore[union-attr]
         "macs": network.macs if whole else None,  # type: ignore[union-attr]
         "flops": network.flops if whole else None,  # type: ignore[union-attr]
+        "trainable": network.trainable if whole else None,  # type: ignore[union-attr]
+        "frozen": network.frozen if whole else None,  # type: ignore[union-attr]
+        "buffers": network.buffers if whole else None,  # type: ignore[union-attr]
+        "memory": memory_json(network) if whole else None,  # type: ignore[arg-type]
         "layers": [row_json(row) for row in network.rows] if network is not None else [],
         "diagnostics": [d.to_json() for d in diagnostics],
     }
+
+
+def memory_json(network: CheckedNetwork) -> dict[str, Any]:
+    """The memory estimate in bytes, for `batch` examples (accounting.py says what
+    each figure counts); the layers' shapes and memory stay per example."""
+    estimate = memory(network)
+    return {"batch": estimate.batch, "optimizer": estimate.optimizer, "bytes_per_value": BYTES_PER_VALUE,
+            **dict(estimate.items())}
 
 
 def row_json(row: Row) -> dict[str, Any]:

@@ -29,19 +29,24 @@ def volume(shape: Shape | None) -> int:
 
 
 def size_text(n: int, smallest: str = "KiB") -> str:
-    """Bytes in binary units, from `smallest` up: 527.8 MiB, 934.6 GiB, 116.8 TiB."""
+    """Bytes in binary units, from `smallest` up: 527.8 MiB, 934.6 GiB, 116.8 TiB;
+    `smallest="bytes"` writes fewer than 1,024 as bytes (0 bytes, 784 bytes)."""
+    if smallest == "bytes":
+        if n < 1024:
+            return f"{n:,} byte{'s' * (n != 1)}"
+        smallest = "KiB"
     first = _BINARY_UNITS.index(smallest)
     value = n / 1024 ** (first + 1)
     for unit in _BINARY_UNITS[first:-1]:
-        if value < 1024:
+        if round(value, 1) < 1024:  # 1,048,575 bytes is 1.0 MiB, not 1,024.0 KiB
             return f"{value:,.1f} {unit}"
         value /= 1024
     return f"{value:,.1f} {_BINARY_UNITS[-1]}"
 
 
 def fp32_size(values: int) -> str:
-    """The size of `values` fp32 numbers, in MiB or larger."""
-    return size_text(values * 4, smallest="MiB")
+    """The size of `values` fp32 numbers in the unit that reads: 3.1 KiB, 527.8 MiB, never 0.0 MiB."""
+    return size_text(values * 4, smallest="bytes")
 
 
 def short_count(count: int, smallest: str = "k") -> str:

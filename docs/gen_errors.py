@@ -100,6 +100,11 @@ ENTRIES = [
     Entry("E403", {"example.arch": "input 512@7x7\nfc-10000000\n"},
           "Shrink the layer the hint names (here an fc after a large flatten), or raise the limit: "
           "`archc build --max-memory 1TiB`, `archlang.build(..., limits=Limits(max_memory=2**40))`.", build=True),
+    Entry("W401", {"example.arch": "network example\n" + IN + "act relu\nconv3-16, pool, fc-10, softmax\n"},
+          "Build the module with `archlang.build(..., logits=True)` or `archc build --logits`: the final "
+          "softmax is dropped and forward returns logits for `F.cross_entropy`. To keep probabilities, "
+          "say so with `logits=False` (`--no-logits`) and train with `F.nll_loss(torch.log(p))`. "
+          "`archc check` does not warn: the spec is right as the paper writes it.", build=True),
     Entry("E404", {"example.arch": IN + "[conv1-8]*1600\n"},
           "Fold the repeats (leave out `--unroll`), draw a smaller part, or write the `.dot` text "
           "(always written, however large) and lay it out yourself.", draw=True),
@@ -120,9 +125,12 @@ def run(entry: Entry, folder: Path) -> list[archlang.Diagnostic]:
         network = archlang.check(target, **entry.params)  # type: ignore[arg-type]
         if entry.build:  # what archc build does after the check
             from archlang import codegen, runtime
+            from archlang.logits import softmax_warning
 
             runtime.refuse_large(network)
             codegen.python(network)
+            warning = softmax_warning(network)  # what archc build says without --logits or --no-logits
+            return network.diagnostics + ([warning] if warning else [])
         if entry.draw:  # what archc render --unroll does after the check, before Graphviz runs
             from archlang import render
 

@@ -205,12 +205,13 @@ def test_notebook_registers_html_and_svg(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_notebook_html_is_the_table_and_the_diagram_when_there(monkeypatch: pytest.MonkeyPatch) -> None:
     from archlang import notebook
-    from archlang.tables import listing
+    from archlang.tables import accounting, listing
 
     network = archlang.check(OK)
+    tables = listing(network, "html") + accounting(network, "html")  # the layers, then trainable, frozen, memory
     monkeypatch.setattr(notebook, "svg", lambda network: None)  # no Graphviz
-    assert notebook.html(network) == listing(network, "html")
+    assert notebook.html(network) == tables
     assert notebook.html(network).startswith('<table class="archlang">')
     drawn = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg width="1"><g/></svg>\n'
     monkeypatch.setattr(notebook, "svg", lambda network: drawn)
-    assert notebook.html(network) == listing(network, "html") + '\n<div class="archlang-diagram"><svg width="1"><g/></svg>\n</div>'
+    assert notebook.html(network) == tables + '\n<div class="archlang-diagram"><svg width="1"><g/></svg>\n</div>'

@@ -76,6 +76,11 @@ class Layer(Node):
         """Values the built layer keeps besides its parameters (running statistics)."""
         return self.kind.buffers(self.opts, self.in_shape, self.out_shape)
 
+    @property
+    def frozen(self) -> bool:
+        """Its parameters are kept fixed in training (`frozen=true`: requires_grad off)."""
+        return self.opts.get("frozen") is True
+
 
 @record(frozen=True, eq=False, slots=True)
 class Row:
@@ -199,6 +204,8 @@ class CheckedNetwork:
     source: Source
     module: ir.Module = field(repr=False)
     side_outputs: tuple[Shape, ...] = ()
+    batch: int = 1  # examples per step, for the memory estimate and the shapes the report shows
+    optimizer: str = "sgd"  # whose state the training memory estimate counts (accounting.OPTIMIZERS)
 
     @property
     def layers(self) -> list[Row]:
@@ -222,6 +229,16 @@ class CheckedNetwork:
     def flops(self) -> int:
         """FLOPs counted as 2 x MACs (a multiply and an add)."""
         return 2 * self.macs
+
+    @property
+    def trainable(self) -> int:
+        """Parameters that training updates (requires_grad in the built module)."""
+        return self.params - self.frozen
+
+    @property
+    def frozen(self) -> int:
+        """Parameters kept fixed in training (`frozen=true`), still counted in `params`."""
+        return sum(row.layer.params for row in self.rows if row.layer.frozen)
 
     @property
     def buffers(self) -> int:

@@ -25,9 +25,26 @@ if TYPE_CHECKING:
     from .vgg import compare_blocks, hidden_activation, listing_blocks, millions, paper_label
     from .writers import Block, Stack, latex_escape, md_escape
 
-__all__ = ["FORMATS", "STYLES", "Block", "Stack", "choose_style", "compare", "compare_blocks", "googlenet_blocks",
-           "hidden_activation", "latex_escape", "listing", "listing_blocks", "md_escape", "millions",
-           "paper_label", "resnet_blocks", "table"]
+__all__ = [
+    "FORMATS",
+    "STYLES",
+    "Block",
+    "Stack",
+    "accounting",
+    "choose_style",
+    "compare",
+    "compare_blocks",
+    "googlenet_blocks",
+    "hidden_activation",
+    "latex_escape",
+    "listing",
+    "listing_blocks",
+    "md_escape",
+    "millions",
+    "paper_label",
+    "resnet_blocks",
+    "table",
+]
 
 FORMATS = ("md", "latex", "html")  # the keys of writers.WRITERS
 STYLES = ("vgg", "resnet", "googlenet")
@@ -93,3 +110,12 @@ def listing(network: CheckedNetwork, fmt: str = "md") -> str:
 
     blocks, note = listing_blocks(network)
     return WRITERS[fmt](blocks, note, tuple("r" if h in RIGHT else "l" for h in HEADERS))
+
+
+def accounting(network: CheckedNetwork, fmt: str = "md") -> str:
+    """The accounting of one network (parameters by kind, memory) as md, latex or html."""
+    from .vgg import accounting_blocks
+    from .writers import WRITERS
+
+    blocks, note = accounting_blocks(network)
+    return WRITERS[fmt](blocks, note, ("l", "r", "r", "l"))
