@@ -98,7 +98,8 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
     "windowattention": lambda o, x, y: _window_attention_layout(o, x),
     "patchmerge": lambda o, x, y: [("reduction.weight", (y[0], 4 * x[0])),
                                    *[(f"norm.{r}", ((2 if o["v2"] else 4) * x[0],)) for r in ("weight", "bias")]],
-    "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
+    "add": lambda o, x, y: ([("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [])
+    + ([("norm.weight", (y[0],)), ("norm.bias", (y[0],))] if o.get("postnorm") is not None else []),
 }
 
 
@@ -426,17 +427,20 @@ class _Run(Visitor):
 
     def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:
         tensors = self._take(node.layer)
-        if tensors:  # a residual's layer scale: its one body times the scale, before a droppath that ends it
-            outs = [x if not path.items else self._scaled(path, x, tensors[0]) for path in node.paths]
+        if tensors:  # a residual's layer scale or post-norm: on its one body, before a droppath that ends it
+            outs = [x if not path.items else self._ended(path, x, node.layer, tensors) for path in node.paths]
         else:
             outs = [self.visit(path, x) for path in node.paths]
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
-    def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    def _ended(self, path: Group, x: torch.Tensor, join: Layer, t: Tensors) -> torch.Tensor:
         items, last = path.split_droppath()
         for item in items:
             x = self.visit(item, x)
-        x = scale * x
+        if join.opts.get("postnorm") is not None:
+            x = F.layer_norm(x.movedim(1, -1), (x.shape[1],), t[0], t[1], join.opts["postnorm"]).movedim(-1, 1)
+        else:
+            x = t[0] * x
         return self.visit(last, x) if last is not None else x
 
     def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:

@@ -191,3 +191,24 @@ def test_bad_window_inputs_are_coded_errors() -> None:
     assert codes("input 6@8x8\nwindowattention(4)") == [("E304", 2, 1)]
     assert codes("input 8@8x8\nwindowattention(2) window=4 shift=4") == [("E308", 2, 1)]
     assert codes("input 8@8\npatchmerge") == [("E305", 2, 1)]
+
+
+def test_a_post_norm_normalises_the_body_before_its_droppath_and_holds_the_norm_first() -> None:
+    spec = "input 4@5x5\n{x + conv3-4, droppath(0.2)} postnorm=0.01"
+    # the join's row holds the norm: 2 x 4 parameters beside the conv's 3*3*4*4 + 4
+    assert layer_rows(spec) == [("add, post-norm 0.01", (4, 5, 5), 8, 0), ("conv3-4", (4, 5, 5), 148, 3600),
+                                ("droppath(0.2)", (4, 5, 5), 0, 0)]
+    model = archlang.build(spec).eval()
+    _randomised(model, 6)
+    assert [tuple(t.shape) for t in model.state_dict().values()] == [(4,), (4,), (4, 4, 3, 3), (4,)]
+    weight, bias, kernel, kernel_bias = model.state_dict().values()
+    x = torch.randn(2, 4, 5, 5, generator=torch.Generator().manual_seed(7))
+    body = F.conv2d(x, kernel, kernel_bias, padding=1).permute(0, 2, 3, 1)
+    expected = x + F.layer_norm(body, (4,), weight, bias, 0.01).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), expected)
+
+
+def test_a_post_norm_needs_one_body_and_no_layer_scale() -> None:
+    assert codes("input 4@5x5\n{conv1-4 + conv3-4} postnorm=1e-5") == [("E311", 2, 1)]
+    assert codes("input 4@5x5\n{x + conv3-4} postnorm=1e-5 scale=0.1") == [("E311", 2, 1)]
