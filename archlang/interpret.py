@@ -96,6 +96,10 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
     "attention": lambda o, x, y: [("in_proj_weight", (3 * x[0], x[0])), ("in_proj_bias", (3 * x[0],)),
                                   ("out_proj.weight", (x[0], x[0])), ("out_proj.bias", (x[0],))],
     "windowattention": lambda o, x, y: _window_attention_layout(o, x),
+    "partitionattention": lambda o, x, y: [("relative_position_bias_table", ((2 * o["size"] - 1) ** 2, o["heads"])),
+                                           ("relative_position_index", (o["size"] ** 2, o["size"] ** 2)),
+                                           ("to_qkv.weight", (3 * x[0], x[0])), ("to_qkv.bias", (3 * x[0],)),
+                                           ("merge.weight", (x[0], x[0])), ("merge.bias", (x[0],))],
     "patchmerge": lambda o, x, y: [("reduction.weight", (y[0], 4 * x[0])),
                                    *[(f"norm.{r}", ((2 if o["v2"] else 4) * x[0],)) for r in ("weight", "bias")]],
     "add": lambda o, x, y: ([("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [])
@@ -317,6 +321,34 @@ def _window_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor
     return out.roll(shift, (2, 3))[:, :, :h, :w]
 
 
+def _partition_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
+    """Each partition's tokens gathered by their positions on the map, attended
+    head by head (keys scaled by 1/sqrt(C)) and put back where they came from."""
+    o, (c, h, w) = layer.opts, x.shape[1:]
+    p, heads = o["size"], o["heads"]
+    d = c // heads
+    a, i = torch.arange(h // p)[:, None], torch.arange(p)[None, :]  # group and token along each side
+    b, j = torch.arange(w // p)[:, None], torch.arange(p)[None, :]
+    rows = i * (h // p) + a if o["grid"] else a * p + i  # (groups along H, p)
+    cols = j * (w // p) + b if o["grid"] else b * p + j
+    r = rows[:, None, :, None].expand(-1, w // p, -1, p).reshape(-1, p * p)  # (groups, tokens), row-major tokens
+    q_cols = cols[None, :, None, :].expand(h // p, -1, p, -1).reshape(-1, p * p)
+    tokens = x[:, :, r, q_cols].permute(0, 2, 3, 1)  # (N, groups, tokens, C)
+    at = torch.arange(p * p)
+    dy, dx = (at // p)[:, None] - (at // p)[None, :] + p - 1, (at % p)[:, None] - (at % p)[None, :] + p - 1
+    offsets = dy * (2 * p - 1) + dx
+    q, k, v = (F.linear(tokens, t[2][s * c:(s + 1) * c], t[3][s * c:(s + 1) * c]) for s in range(3))
+    heads_out = []
+    for head in range(heads):
+        qh, kh, vh = (z[..., head * d:(head + 1) * d] for z in (q, k, v))
+        scores = qh @ kh.transpose(-1, -2) / math.sqrt(c) + t[0][offsets, head]
+        heads_out.append(torch.softmax(scores, -1) @ vh)
+    joined = F.linear(torch.cat(heads_out, -1), t[4], t[5])
+    out = torch.empty_like(x)
+    out[:, :, r, q_cols] = joined.permute(0, 3, 1, 2)
+    return out
+
+
 def _patchmerge(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     """The 2x2 neighbours' channels side by side (rows first within a column), normalised and reduced."""
     grid = F.pad(x, (0, x.shape[3] % 2, 0, x.shape[2] % 2))
@@ -375,6 +407,7 @@ APPLY: dict[str, Apply] = {
     "token": lambda x, layer, t: x[:, :, layer.opts["index"]],
     "windowattention": _window_attention,
     "patchmerge": _patchmerge,
+    "partitionattention": _partition_attention,
 }
 
 def _centre(t: torch.Tensor, target: Shape) -> torch.Tensor:

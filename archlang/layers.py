@@ -42,7 +42,7 @@ from .options import (
 )
 from .token_kinds import ATTENTION, PATCHEMBED, TOKEN
 from .units import Shape, fmt_shape, volume
-from .window_kinds import PATCHMERGE, WINDOWATTENTION
+from .window_kinds import PARTITIONATTENTION, PATCHMERGE, WINDOWATTENTION
 
 __all__ = [
     "KINDS",
@@ -493,6 +493,7 @@ KINDS: tuple[Kind, ...] = (
     TOKEN,
     WINDOWATTENTION,
     PATCHMERGE,
+    PARTITIONATTENTION,
     Kind(name="posbias", family="other", aliases=("position_bias", "positionbias"), options=(),
          shape=_same, params=lambda o, x, y: volume(x), label=lambda o: "posbias",
          doc="posbias: a separate bias for every value of the input (AlphaGo's last layer)"),

@@ -1,4 +1,4 @@
-"""Kinds of the Swin Transformer: shifted-window attention and patch merging.
+"""Kinds of the Swin Transformer and MaxViT: windowed attention, patch merging, partition attention.
 
 Swin keeps its tokens as a map (torchvision's N, H, W, C tensors), so here
 they are C@HxW like any map: layernorm and pointwise work on them as on
@@ -9,7 +9,9 @@ shifted by `shift` (a cyclic roll and a mask, Liu et al. 2021, Sec. 3.2);
 `v2=true` is Swin V2's form (cosine attention with a learned logit scale and
 the bias from a small MLP of log-spaced coordinates, Liu et al. 2022, Sec.
 3.2-3.3). `patchmerge` concatenates each 2x2 neighbourhood (4C), normalises
-and halves the channels to 2C. Entries of the table of kinds (layers.KINDS),
+and halves the channels to 2C. `partitionattention` is MaxViT's relative
+attention (Tu et al. 2022, Sec. 3.2) within each PxP block of the map, or with
+grid=true over a PxP grid dilated across it. Entries of the table of kinds (layers.KINDS),
 kept here so that layers.py stays one screenful of concerns.
 """
 
@@ -116,4 +118,39 @@ PATCHMERGE = Kind(
     doc="patchmerge: Swin's patch merging: each 2x2 neighbourhood's channels side by side (4C; an odd "
         "side padded with zeros), a layer norm on 4C and a linear 4C -> 2C without bias: C@HxW -> "
         "2C@(H/2)x(W/2) (torchvision's PatchMerging); v2=true normalises the 2C after it (PatchMergingV2)",
+)
+
+
+def _partition_shape(opts: Opts, x: Shape) -> Shape:
+    _map(x, "partitionattention")
+    heads, size = opts["heads"], opts["size"]
+    if x[0] % heads:
+        raise RuleError("E304", f"partitionattention with {heads} heads needs channels divisible by {heads}, "
+                        f"but the map has {x[0]}", f"{x[0]} / {heads} = {x[0] / heads:g}")
+    if x[1] % size or x[2] % size:
+        raise RuleError("E308", f"partitionattention's {size}x{size} partitions do not tile the {x[1]}x{x[2]} map",
+                        f"MaxViT needs each side a multiple of the partition size: {x[1]} / {size} = {x[1] / size:g}, "
+                        f"{x[2]} / {size} = {x[2] / size:g}")
+    return x
+
+
+def _partition_macs(opts: Opts, x: Shape, y: Shape) -> int:
+    """The projections in (3C per token) and out (C), and the two products within each partition of P^2 tokens."""
+    c, tokens = x[0], x[1] * x[2]
+    return tokens * c * 3 * c + 2 * tokens * opts["size"] ** 2 * c + tokens * c * c
+
+
+PARTITIONATTENTION = Kind(
+    name="partitionattention", family="fc", aliases=("partition_attention", "maxvitattention"),
+    options=(Option("heads", positive, required=True, help="attention heads"),
+             Option("size", positive, 7, aliases=("p",), help="the side of a square partition"),
+             Option("grid", boolean, False, help="a grid dilated across the map instead of a block")),
+    shape=_partition_shape, params=lambda o, x, y: 4 * x[0] * x[0] + 4 * x[0] + _table(o["size"]) * o["heads"],
+    macs=_partition_macs, buffers=lambda o, x, y: o["size"] ** 4,
+    label=lambda o: f"partitionattention({o['heads']}) size={o['size']}" + (" grid" if o["grid"] else ""),
+    positional=("heads",), prefix="pattn",
+    doc="partitionattention(h) size=P: MaxViT's multi-head relative attention within each PxP block of a "
+        "map C@HxW (grid=true: over each PxP grid whose tokens are H/P apart), with a learned bias per head "
+        "and relative offset and the keys scaled by 1/sqrt(C) (torchvision's RelativePositionalMultiHeadAttention "
+        "in a PartitionAttentionLayer)",
 )

@@ -48,6 +48,8 @@ EXAMPLES: dict[str, str] = {
     "windowattention": ("input 8@9x7\nwindowattention(2) window=4 shift=2, windowattention(4) window=3, "
                         "windowattention(2) window=4 shift=2 v2=true, windowattention(1) w=9 shift=4"),
     "patchmerge": "input 4@7x6\npatchmerge, patchmerge v2=true, layernorm",
+    "partitionattention": ("input 8@8x12\npartitionattention(2) size=4, partitionattention(4) size=4 grid=true, "
+                           "partitionattention(1) size=2 grid=true"),
     "posbias": "input 3@4x4\nposbias",
     "embed": "input 7\nembed-5 vocab=11, conv3-4",
     "partialconv": "input 6@9x9\npartialconv5-16 table=lenet5 p=0",

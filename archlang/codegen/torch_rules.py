@@ -151,6 +151,8 @@ CONSTRUCTORS: dict[str, Rule] = {
     "windowattention": lambda o, x, y: torch_call("WindowAttention", x[0], o["heads"], o["window"],
                                                   shift=_unless(o["shift"], 0), v2=_unless(o["v2"], False)),
     "patchmerge": lambda o, x, y: torch_call("PatchMerge", x[0], v2=_unless(o["v2"], False)),
+    "partitionattention": lambda o, x, y: torch_call("PartitionAttention", x[0], o["heads"], o["size"],
+                                                     grid=_unless(o["grid"], False)),
     "relu": _act("nn.ReLU", inplace=True),
     "leakyrelu": _act("nn.LeakyReLU", inplace=True),
     "elu": _act("nn.ELU", inplace=True),

@@ -28,6 +28,7 @@ VARIANTS: tuple[tuple[str, str, tuple[tuple[str, object], ...], str], ...] = (
     ('googlenet', 'googlenet', (('paper', False),), 'torchvision\'s form: batch norm, 3x3 for the "5x5" branch'),
     ('googlenet_paper', 'googlenet', (('paper', True),), "the paper's form: biases, 5x5 convs, LRN, 7x7 average pool"),
     ('inception_v3', 'inception_v3', (), 'Inception-v3, the auxiliary classifier an output of training only'),
+    ('maxvit_t', 'maxvit', (('c', 64), ('n3', 5)), 'MaxViT-T: 64 128 256 512, layers 2 2 5 2, 7x7 partitions, heads of 32'),
     ('mnasnet0_5', 'mnasnet', (('alpha', 0.5),), 'MNASNet-B1, depth multiplier 0.5'),
     ('mnasnet0_75', 'mnasnet', (('alpha', 0.75),), 'MNASNet-B1, depth multiplier 0.75'),
     ('mnasnet1_0', 'mnasnet', (('alpha', 1.0),), 'MNASNet-B1, depth multiplier 1.0'),

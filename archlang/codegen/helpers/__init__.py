@@ -35,6 +35,7 @@ _FILES = {
     "TakeToken": "take_token",
     "WindowAttention": "window_attention",
     "PatchMerge": "patch_merge",
+    "PartitionAttention": "partition_attention",
 }
 
 _HERE = Path(__file__).resolve().parent
