@@ -12,7 +12,9 @@ the bias from a small MLP of log-spaced coordinates, Liu et al. 2022, Sec.
 and halves the channels to 2C. `partitionattention` is MaxViT's relative
 attention (Tu et al. 2022, Sec. 3.2) within each PxP block of the map, or with
 grid=true over a PxP grid dilated across it. Entries of the table of kinds (layers.KINDS),
-kept here so that layers.py stays one screenful of concerns.
+kept here so that layers.py stays one screenful of concerns. For the receptive
+field, each attention is a window at stride 1 of what one token sees: its
+window (at most the map), its block, or its grid.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def _attention_shape(opts: Opts, x: Shape) -> Shape:
     if x[0] % heads:
         raise RuleError("E304", f"windowattention with {heads} heads needs channels divisible by {heads}, "
                         f"but the map has {x[0]}", f"{x[0]} / {heads} = {x[0] / heads:g}")
+    if opts["v2"] and window < 2:  # its offsets are scaled by 1/(W - 1): torchvision's table would be 0/0
+        raise RuleError("E308", "windowattention v2=true needs a window of at least 2, but it is 1",
+                        "Swin V2 scales the offsets by 1/(W - 1)")
     if opts["shift"] >= window:
         raise RuleError("E308", f"windowattention's shift {opts['shift']} must be less than its window {window}",
                         f"Swin shifts by half the window: shift={window // 2}")
@@ -101,7 +106,7 @@ WINDOWATTENTION = Kind(
              Option("shift", natural, 0, help="the cyclic shift of the windows (Swin: 0, then half the window)"),
              Option("v2", boolean, False, help="Swin V2: cosine attention, logit scale, position-bias MLP")),
     shape=_attention_shape, params=_attention_params, macs=_attention_macs, buffers=_attention_buffers,
-    label=_attention_label, positional=("heads",), prefix="wattn",
+    window=lambda o, x: (tuple(min(o["window"], n) for n in x[1:]), (1, 1)), label=_attention_label, positional=("heads",), prefix="wattn",
     doc="windowattention(h) window=W shift=S: multi-head self-attention within each WxW window of a map "
         "C@HxW (padded to whole windows), with a learned relative position bias; shift=S rolls the map by S "
         "first and masks the pairs the roll brought together, except along a side one window covers "
@@ -140,13 +145,20 @@ def _partition_macs(opts: Opts, x: Shape, y: Shape) -> int:
     return tokens * c * 3 * c + 2 * tokens * opts["size"] ** 2 * c + tokens * c * c
 
 
+def _partition_window(opts: Opts, x: Shape) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """What one token sees: its PxP block, or its grid of P tokens H/P apart (spanning (P-1)H/P + 1)."""
+    p = opts["size"]
+    sides = tuple((p - 1) * (n // p) + 1 if opts["grid"] else p for n in x[1:])
+    return sides, (1, 1)
+
+
 PARTITIONATTENTION = Kind(
     name="partitionattention", family="fc", aliases=("partition_attention", "maxvitattention"),
     options=(Option("heads", positive, required=True, help="attention heads"),
              Option("size", positive, 7, aliases=("p",), help="the side of a square partition"),
              Option("grid", boolean, False, help="a grid dilated across the map instead of a block")),
     shape=_partition_shape, params=lambda o, x, y: 4 * x[0] * x[0] + 4 * x[0] + _table(o["size"]) * o["heads"],
-    macs=_partition_macs, buffers=lambda o, x, y: o["size"] ** 4,
+    macs=_partition_macs, buffers=lambda o, x, y: o["size"] ** 4, window=_partition_window,
     label=lambda o: f"partitionattention({o['heads']}) size={o['size']}" + (" grid" if o["grid"] else ""),
     positional=("heads",), prefix="pattn",
     doc="partitionattention(h) size=P: MaxViT's multi-head relative attention within each PxP block of a "

@@ -193,6 +193,7 @@ def test_bad_window_inputs_are_coded_errors() -> None:
     assert codes("input 6@8x8\nwindowattention(4)") == [("E304", 2, 1)]
     assert codes("input 8@8x8\nwindowattention(2) window=4 shift=4") == [("E308", 2, 1)]
     assert codes("input 8@8\npatchmerge") == [("E305", 2, 1)]
+    assert codes("input 8@8x8\nwindowattention(2) window=1 v2=true") == [("E308", 2, 1)]
 
 
 def test_a_post_norm_normalises_the_body_before_its_droppath_and_holds_the_norm_first() -> None:
@@ -270,3 +271,12 @@ def test_bad_partitions_are_coded_errors() -> None:
     assert codes("input 8@8x6\npartitionattention(2) size=4") == [("E308", 2, 1)]
     assert codes("input 6@8x8\npartitionattention(4) size=4") == [("E304", 2, 1)]
     assert codes("input 8@8\npartitionattention(2) size=4") == [("E305", 2, 1)]
+
+
+def test_the_receptive_field_grows_by_what_one_token_sees() -> None:
+    # a 7x7 window on 14x14: 1 + 6; on a 4x4 map one window sees all 4; a 4x4 grid on 8x8 spans 3*2 + 1 = 7
+    rows = archlang.check("input 8@14x14\nwindowattention(2) window=7 shift=3, patchmerge, patchmerge, "
+                          "windowattention(4) window=7").rows
+    assert [row.rf for row in rows] == [((7, 7), (1, 1)), ((8, 8), (2, 2)), ((10, 10), (4, 4)), ((22, 22), (4, 4))]
+    rows = archlang.check("input 8@8x8\npartitionattention(2) size=4, partitionattention(2) size=4 grid=true").rows
+    assert [row.rf for row in rows] == [((4, 4), (1, 1)), ((10, 10), (1, 1))]
