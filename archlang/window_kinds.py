@@ -41,7 +41,8 @@ def shifts(opts: Opts, x: Shape) -> tuple[int, int]:
     """The shift along each side as torchvision applies it: none where one
     window covers the whole (padded) side, the option's value elsewhere."""
     window, shift = opts["window"], opts["shift"]
-    return tuple(0 if padded(n, window) <= window else shift for n in x[1:])  # type: ignore[return-value]
+    height, width = (0 if padded(n, window) <= window else shift for n in x[1:])
+    return height, width
 
 
 def _attention_shape(opts: Opts, x: Shape) -> Shape:
