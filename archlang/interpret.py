@@ -102,7 +102,8 @@ LAYOUTS: dict[str, Callable[[Opts, Shape, Shape], list[tuple[str, Shape]]]] = {
         ("relative_position_bias_table", ((2 * o["size"] - 1) ** 2, o["heads"])),
         ("relative_position_index", (o["size"] ** 2, o["size"] ** 2)), ("to_qkv.weight", (3 * x[0], x[0])),
         ("to_qkv.bias", (3 * x[0],)), ("merge.weight", (x[0], x[0])), ("merge.bias", (x[0],))],
-    "add": lambda o, x, y: [("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [],
+    "add": lambda o, x, y: ([("layer_scale", layer_scale_shape(y))] if o.get("scale") is not None else [])
+    + ([("norm.weight", (y[0],)), ("norm.bias", (y[0],))] if o.get("postnorm") is not None else []),
 }
 
 
@@ -463,17 +464,20 @@ class _Run(Visitor):
 
     def visit_Branched(self, node: Branched, x: torch.Tensor, in_side: bool) -> torch.Tensor:
         tensors = self._take(node.layer)
-        if tensors:  # a residual's layer scale: its one body times the scale, before a droppath that ends it
-            outs = [x if not path.items else self._scaled(path, x, tensors[0], in_side) for path in node.paths]
+        if tensors:  # a residual's layer scale or post-norm: on its one body, before a droppath that ends it
+            outs = [x if not path.items else self._ended(path, x, node.layer, tensors, in_side) for path in node.paths]
         else:
             outs = [self.visit(path, x, in_side) for path in node.paths]
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
-    def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor, in_side: bool) -> torch.Tensor:
+    def _ended(self, path: Group, x: torch.Tensor, join: Layer, t: Tensors, in_side: bool) -> torch.Tensor:
         items, last = path.split_droppath()
         for item in items:
             x = self.visit(item, x, in_side)
-        x = scale * x
+        if join.opts.get("postnorm") is not None:
+            x = F.layer_norm(x.movedim(1, -1), (x.shape[1],), t[0], t[1], join.opts["postnorm"]).movedim(-1, 1)
+        else:
+            x = t[0] * x
         return self.visit(last, x, in_side) if last is not None else x
 
     def visit_Aside(self, node: Aside, x: torch.Tensor, in_side: bool) -> torch.Tensor:

@@ -125,11 +125,15 @@ def _sum_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
     """The written paths must agree; identity paths are made to fit afterwards (a shortcut).
     A layer scale multiplies one body: it needs one written path beside the identity."""
     written = [p for p in paths if not p.identity]
-    if opts.get("scale") is not None and (len(written) != 1 or len(paths) != 2):
-        raise RuleError("E311", f"scale= multiplies the body of a residual {{x + f}}, but this sum has "
+    ends = [key for key in ("scale", "postnorm") if opts.get(key) is not None]
+    if ends and (len(written) != 1 or len(paths) != 2):
+        raise RuleError("E311", f"{ends[0]}= ends the body of a residual {{x + f}}, but this sum has "
                         f"{len(written)} written path{'s' * (len(written) != 1)} and "
                         f"{len(paths) - len(written)} identity path{'s' * (len(paths) - len(written) != 1)}",
-                        "write the layer scale on a sum of x and one body")
+                        f"write {ends[0]}= on a sum of x and one body")
+    if len(ends) == 2:
+        raise RuleError("E311", "a residual takes a layer scale (scale=) or a post-norm (postnorm=), not both",
+                        "ConvNeXt scales its body, Swin V2 normalises it")
     outs = [p.out for p in written] or [x]
     if any(y != outs[0] for y in outs):
         raise RuleError("E311", "the paths of this sum end in different shapes",
@@ -153,6 +157,14 @@ def _gate_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
                             "end the gate in as many channels as the input, on a 1x1 map (gap is a vector: "
                             "use adaptivepool1 to keep C@1x1)")
     return x
+
+
+def _sum_label(opts: Opts) -> str:
+    if opts.get("scale") is not None:
+        return f"add, layer scale {opts['scale']:g}"
+    if opts.get("postnorm") is not None:
+        return f"add, post-norm {opts['postnorm']:g}"
+    return "add"
 
 
 def layer_scale_shape(y: Shape) -> Shape:
@@ -208,18 +220,22 @@ JOINS: tuple[Join, ...] = (
          doc="{a | b | c}: the paths, concatenated on channels (Inception; {x | f}: DenseNet); the sizes must "
              "agree, unless crop=true"),
     Join(name="add", symbol="+", what="a residual", shape=_sum_shape,
-         label=lambda o: "add" if o.get("scale") is None else f"add, layer scale {o['scale']:g}", act_after=True, projects=True,
+         label=_sum_label, act_after=True, projects=True,
          options=(Option("shortcut", _shortcut_mode, "auto", symbolic=True,
                          help="how the shortcut is made when the body changes the shape",
                          hint="auto: identity if shapes agree, else a projection (the paper's B)"),
                   Option("act", as_is, None, symbolic=True, help="the activation after the sum"),
                   Option("scale", above_zero, None,
                          help="a layer scale: the body times a learned factor per channel, starting at "
-                              "this value (ConvNeXt: 1e-6), before a droppath that ends the body")),
-         params=lambda o, x, y: y[0] if o.get("scale") is not None else 0,
+                              "this value (ConvNeXt: 1e-6), before a droppath that ends the body"),
+                  Option("postnorm", above_zero, None,
+                         help="a post-norm: a layer norm of this epsilon on the body's output, before a "
+                              "droppath that ends the body (Swin V2: 1e-5)")),
+         params=lambda o, x, y: y[0] * ((o.get("scale") is not None) + 2 * (o.get("postnorm") is not None)),
          doc="{x + f}: the body's output plus a shortcut of the input (ResNet); {p + f}: two written paths "
              "added (RegNet's projection first); {x + f} scale=1e-6: the body times a learned per-channel "
-             "layer scale (ConvNeXt)"),
+             "layer scale (ConvNeXt); {x + f} postnorm=1e-5: a layer norm on the body's output (Swin V2); "
+             "either's tensors come first in the block"),
     Join(name="gate", symbol="*", what="a gate", shape=_gate_shape, label=lambda o: "gate", options=(),
          doc="{x * f}: the input times a gate computed from it, broadcast over positions (squeeze-and-excite)"),
 )

@@ -59,13 +59,21 @@ def _label(opts: Opts) -> str:
     return f"partitionattention({opts['heads']}) size={opts['size']}{grid}"
 
 
+def _window(opts: Opts, x: Shape) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The receptive field, as a window at stride 1 of what one token sees: its PxP block,
+    or its grid of P tokens H/P apart (spanning (P-1)H/P + 1)."""
+    p = opts["size"]
+    sides = tuple((p - 1) * (n // p) + 1 if opts["grid"] else p for n in x[1:])
+    return sides, (1, 1)
+
+
 PARTITIONATTENTION = Kind(
     name="partitionattention", family="fc",
     aliases=("partition_attention", "blockattention", "block_attention"),
     options=(Option("heads", positive, required=True, help="attention heads"),
              Option("size", positive, 7, aliases=("partition",), help="the side P of a square partition"),
              Option("grid", boolean, False, help="the grid of every (H/P)-th position, not a PxP block")),
-    shape=_shape, params=_params, macs=_macs, buffers=lambda o, x, y: o["size"] ** 4,
+    shape=_shape, params=_params, macs=_macs, buffers=lambda o, x, y: o["size"] ** 4, window=_window,
     label=_label, positional=("heads",), prefix="pattn",
     doc="partitionattention(h) size=P: MaxViT's multi-head self-attention within each PxP block of a map "
         "C@HxW; grid=true: within each of the PxP grids of positions (H/P) apart; a learned bias per head "

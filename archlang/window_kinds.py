@@ -10,7 +10,9 @@ shifted by `shift` (a cyclic roll and a mask, Liu et al. 2021, Sec. 3.2);
 the bias from a small MLP of log-spaced coordinates, Liu et al. 2022, Sec.
 3.2-3.3). `patchmerge` concatenates each 2x2 neighbourhood (4C), normalises
 and halves the channels to 2C. Entries of the table of kinds (layers.KINDS),
-kept here so that layers.py stays one screenful of concerns.
+kept here so that layers.py stays one screenful of concerns. For the receptive
+field, an attention is a window at stride 1 of what one token sees: its
+window (at most the map).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def shifts(opts: Opts, x: Shape) -> tuple[int, int]:
     """The shift along each side as torchvision applies it: none where one
     window covers the whole (padded) side, the option's value elsewhere."""
     window, shift = opts["window"], opts["shift"]
-    return tuple(0 if padded(n, window) <= window else shift for n in x[1:])  # type: ignore[return-value]
+    height, width = (0 if padded(n, window) <= window else shift for n in x[1:])
+    return height, width
 
 
 def _attention_shape(opts: Opts, x: Shape) -> Shape:
@@ -46,6 +49,9 @@ def _attention_shape(opts: Opts, x: Shape) -> Shape:
     if x[0] % heads:
         raise RuleError("E304", f"windowattention with {heads} heads needs channels divisible by {heads}, "
                         f"but the map has {x[0]}", f"{x[0]} / {heads} = {x[0] / heads:g}")
+    if opts["v2"] and window < 2:  # its offsets are scaled by 1/(W - 1): torchvision's table would be 0/0
+        raise RuleError("E308", "windowattention v2=true needs a window of at least 2, but it is 1",
+                        "Swin V2 scales the offsets by 1/(W - 1)")
     if opts["shift"] >= window:
         raise RuleError("E308", f"windowattention's shift {opts['shift']} must be less than its window {window}",
                         f"Swin shifts by half the window: shift={window // 2}")
@@ -99,7 +105,7 @@ WINDOWATTENTION = Kind(
              Option("shift", natural, 0, help="the cyclic shift of the windows (Swin: 0, then half the window)"),
              Option("v2", boolean, False, help="Swin V2: cosine attention, logit scale, position-bias MLP")),
     shape=_attention_shape, params=_attention_params, macs=_attention_macs, buffers=_attention_buffers,
-    label=_attention_label, positional=("heads",), prefix="wattn",
+    window=lambda o, x: (tuple(min(o["window"], n) for n in x[1:]), (1, 1)), label=_attention_label, positional=("heads",), prefix="wattn",
     doc="windowattention(h) window=W shift=S: multi-head self-attention within each WxW window of a map "
         "C@HxW (padded to whole windows), with a learned relative position bias; shift=S rolls the map by S "
         "first and masks the pairs the roll brought together, except along a side one window covers "
@@ -117,3 +123,4 @@ PATCHMERGE = Kind(
         "side padded with zeros), a layer norm on 4C and a linear 4C -> 2C without bias: C@HxW -> "
         "2C@(H/2)x(W/2) (torchvision's PatchMerging); v2=true normalises the 2C after it (PatchMergingV2)",
 )
+

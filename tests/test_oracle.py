@@ -92,6 +92,10 @@ STRUCTURES = [
     # a layer scale: on a block of its own, before a droppath that ends the body; at the top level too
     ("input 4@6x6\ndef block(w) = {x + conv3-w g=w, layernorm, pointwise-(2 * w), gelu, pointwise-w, "
      "droppath(0.1)} scale=0.5\n[block(4)]*2, conv1-4, {x + conv1-4} scale=0.25, gap, {x + pointwise-4} scale=2"),
+    # a post-norm (Swin V2): on a block of its own, before a droppath that ends the body; on a vector too
+    ("input 8@8x8\ndef block(h, s) = {x + windowattention(h) window=4 shift=s v2=true, droppath(0.1)} postnorm=1e-5,\n"
+     "  {x + pointwise-16, gelu, pointwise-8, droppath(0.1)} postnorm=0.01\n"
+     "[block(2, 0), block(2, 2)], patchmerge v2=true, {x + conv1-16} postnorm=1e-5, gap, {x + pointwise-16} postnorm=1e-5"),
     ("input 3@8x8\nact relu\nlet w(c) = 4 * c\ndef same(k) = {x + conv1-(in_channels if k > 0 else 1)}\n"
     "[conv3-w(i + 1)]*3 as i, same(1)"),
 ]

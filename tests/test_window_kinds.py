@@ -1,11 +1,13 @@
-"""The kinds the Swin Transformers need: shifted-window attention and patch merging.
+"""The kinds the Swin Transformers and MaxViT need: shifted-window attention, patch merging,
+the post-norm residual (Swin V2) and partition attention (MaxViT).
 
 Each with its shape, counts (MACs as FlopCounterMode counts them: the
 projections and both attention products over the padded map, Swin V2's
 position-bias MLP), generated PyTorch form, state_dict order and forward
 values against a direct torch computation that follows torchvision's
 `shifted_window_attention` step by step (channels last, the mask built from
-its slices), and the errors bad input gives.
+its slices; MaxViT's partition, axis swap and relative attention), and the
+errors bad input gives.
 """
 
 from __future__ import annotations
@@ -191,3 +193,90 @@ def test_bad_window_inputs_are_coded_errors() -> None:
     assert codes("input 6@8x8\nwindowattention(4)") == [("E304", 2, 1)]
     assert codes("input 8@8x8\nwindowattention(2) window=4 shift=4") == [("E308", 2, 1)]
     assert codes("input 8@8\npatchmerge") == [("E305", 2, 1)]
+    assert codes("input 8@8x8\nwindowattention(2) window=1 v2=true") == [("E308", 2, 1)]
+
+
+def test_a_post_norm_normalises_the_body_before_its_droppath_and_holds_the_norm_first() -> None:
+    spec = "input 4@5x5\n{x + conv3-4, droppath(0.2)} postnorm=0.01"
+    # the join's row holds the norm: 2 x 4 parameters beside the conv's 3*3*4*4 + 4
+    assert layer_rows(spec) == [("add, post-norm 0.01", (4, 5, 5), 8, 0), ("conv3-4", (4, 5, 5), 148, 3600),
+                                ("droppath(0.2)", (4, 5, 5), 0, 0)]
+    model = archlang.build(spec).eval()
+    _randomised(model, 6)
+    assert [tuple(t.shape) for t in model.state_dict().values()] == [(4,), (4,), (4, 4, 3, 3), (4,)]
+    weight, bias, kernel, kernel_bias = model.state_dict().values()
+    x = torch.randn(2, 4, 5, 5, generator=torch.Generator().manual_seed(7))
+    body = F.conv2d(x, kernel, kernel_bias, padding=1).permute(0, 2, 3, 1)
+    expected = x + F.layer_norm(body, (4,), weight, bias, 0.01).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), expected)
+
+
+def test_a_post_norm_needs_one_body_and_no_layer_scale() -> None:
+    assert codes("input 4@5x5\n{conv1-4 + conv3-4} postnorm=1e-5") == [("E311", 2, 1)]
+    assert codes("input 4@5x5\n{x + conv3-4} postnorm=1e-5 scale=0.1") == [("E311", 2, 1)]
+
+
+def _reference_partition_attention(x: torch.Tensor, attn: torch.nn.Module, size: int, heads: int,
+                                   grid: bool) -> torch.Tensor:
+    """torchvision's PartitionAttentionLayer around RelativePositionalMultiHeadAttention, on x (N, C, H, W):
+    WindowPartition with p (the partition size, or for a grid the number of partitions), the axis swap
+    of a grid, the attention on (B, G, P, D), and back."""
+    n, c, h, w = x.shape
+    p = h // size if grid else size
+    parts = x.reshape(n, c, h // p, p, w // p, p).permute(0, 2, 4, 3, 5, 1).reshape(n, (h // p) * (w // p), p * p, c)
+    if grid:
+        parts = torch.swapaxes(parts, -2, -3)
+    b, g, length, d = parts.shape
+    q, k, v = torch.chunk(attn.to_qkv(parts), 3, dim=-1)
+    q, k, v = (t.reshape(b, g, length, heads, d // heads).permute(0, 1, 3, 2, 4) for t in (q, k, v))
+    k = k * d**-0.5
+    scores = torch.einsum("B G H I D, B G H J D -> B G H I J", q, k)
+    index = attn.relative_position_index.view(-1)
+    bias = attn.relative_position_bias_table[index].view(length, length, -1).permute(2, 0, 1).contiguous()
+    out = torch.einsum("B G H I J, B G H J D -> B G H I D", F.softmax(scores + bias.unsqueeze(0), dim=-1), v)
+    out = attn.merge(out.permute(0, 1, 3, 2, 4).reshape(b, g, length, d))
+    if grid:
+        out = torch.swapaxes(out, -2, -3)
+    out = out.reshape(n, h // p, w // p, p, p, c).permute(0, 5, 1, 3, 2, 4)
+    return out.reshape(n, c, h, w)
+
+
+def test_partition_attention_counts_the_projections_and_both_products() -> None:
+    # 8 channels on 8x8 in partitions of 16 tokens: in 64*8*24, the products 2*64*16*8, out 64*8*8;
+    # a table of 7*7 offsets per head, and the index of 16 x 16 pairs
+    rows = layer_rows("input 8@8x8\npartitionattention(2) size=4 grid=true")
+    assert rows == [("partitionattention(2) size=4 grid", (8, 8, 8), 4 * 64 + 4 * 8 + 49 * 2,
+                     64 * 8 * 24 + 2 * 64 * 16 * 8 + 64 * 8 * 8)]
+    assert archlang.check("input 8@8x8\npartitionattention(2) size=4").rows[0].layer.buffers == 256
+    model = archlang.build("input 8@8x8\npartitionattention(2) size=4", device="meta")
+    assert [(name.split(".", 1)[1], tuple(t.shape)) for name, t in model.state_dict().items()] == [
+        ("relative_position_bias_table", (49, 2)), ("relative_position_index", (16, 16)),
+        ("to_qkv.weight", (24, 8)), ("to_qkv.bias", (24,)), ("merge.weight", (8, 8)), ("merge.bias", (8,))]
+
+
+@pytest.mark.parametrize(("size", "grid"), [(4, False), (4, True), (2, True), (8, True)])
+def test_partition_attention_computes_torchvisions_block_and_grid_attention(size: int, grid: bool) -> None:
+    model = archlang.build(f"input 8@8x8\npartitionattention(2) size={size} grid={str(grid).lower()}").eval()
+    _randomised(model, 8)
+    (attn,) = model.children()
+    assert torch.equal(attn.relative_position_index, _reference_index(size).view(size * size, size * size))
+    x = torch.randn(2, 8, 8, 8, generator=torch.Generator().manual_seed(9))
+    with torch.no_grad():
+        expected = _reference_partition_attention(x, attn, size, 2, grid)
+        torch.testing.assert_close(model(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_partitions_are_coded_errors() -> None:
+    assert codes("input 8@8x6\npartitionattention(2) size=4") == [("E308", 2, 1)]
+    assert codes("input 6@8x8\npartitionattention(4) size=4") == [("E304", 2, 1)]
+    assert codes("input 8@8\npartitionattention(2) size=4") == [("E305", 2, 1)]
+
+
+def test_the_receptive_field_grows_by_what_one_token_sees() -> None:
+    # a 7x7 window on 14x14: 1 + 6; on a 4x4 map one window sees all 4; a 4x4 grid on 8x8 spans 3*2 + 1 = 7
+    rows = archlang.check("input 8@14x14\nwindowattention(2) window=7 shift=3, patchmerge, patchmerge, "
+                          "windowattention(4) window=7").rows
+    assert [row.rf for row in rows] == [((7, 7), (1, 1)), ((8, 8), (2, 2)), ((10, 10), (4, 4)), ((22, 22), (4, 4))]
+    rows = archlang.check("input 8@8x8\npartitionattention(2) size=4, partitionattention(2) size=4 grid=true").rows
+    assert [row.rf for row in rows] == [((4, 4), (1, 1)), ((10, 10), (1, 1))]

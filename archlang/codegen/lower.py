@@ -19,7 +19,7 @@ from ..nodes import Visitor
 from ..records import field, record
 from ..units import Shape
 from .names import attribute, comment_text, derived
-from .torch_rules import JOINS, batchnorm, constructor, layer_scale
+from .torch_rules import JOINS, batchnorm, constructor, layer_scale, layernorm
 
 
 class ClassOf(Protocol):
@@ -202,16 +202,21 @@ class Lowering(Visitor):
         body.kinds.append("side")
 
     def visit_Branched(self, node: Branched, body: Body) -> None:
-        """A branch; a residual with a layer scale (`scale=`) is a module of
-        its own that holds the scale as its parameter, so the scale comes
-        before the body's layers in the state_dict, as torchvision's CNBlock
-        registers its layer_scale."""
-        scale = node.layer.opts.get("scale")
-        if scale is None:
+        """A branch; a residual with a layer scale (`scale=`) or a post-norm
+        (`postnorm=`) is a module of its own that holds the scale (the norm)
+        first, so it comes before the body's layers in the state_dict, as
+        torchvision's CNBlock registers its layer_scale and Swin V2's block
+        its norm1 and norm2."""
+        scale, norm = node.layer.opts.get("scale"), node.layer.opts.get("postnorm")
+        if scale is None and norm is None:
             self._branch(node, body)
             return
         inner = Body(top=False)
-        inner.subs.append(Sub(inner.name("layer_scale"), layer_scale(node.layer.out_shape, scale)))
+        y = node.layer.out_shape
+        if scale is not None:
+            inner.subs.append(Sub(inner.name("layer_scale"), layer_scale(y, scale)))
+        else:
+            inner.subs.append(Sub(inner.name("norm"), layernorm({"eps": norm}, y, y)))
         self._branch(node, inner)
         instance = Instance(inner)
         self.instances.append(instance)
@@ -236,8 +241,8 @@ class Lowering(Visitor):
                 outs.append(start)
                 continue
             body.var, body.target = start, body.fresh(rule.prefixes[min(i, len(rule.prefixes) - 1)])
-            if join.opts.get("scale") is not None:
-                self._scaled_path(path, body, self.where(node.node.span))
+            if join.opts.get("scale") is not None or join.opts.get("postnorm") is not None:
+                self._ended_path(path, body, join.opts.get("scale") is not None, self.where(node.node.span))
             else:
                 self.visit(path, body)
             outs.append(body.var)
@@ -251,13 +256,15 @@ class Lowering(Visitor):
             act_name = body.name(act_name if act_name not in body.taken else f"{name}_{act.prefix}")
             body.add(act_name, text, self.where(node.node.span), join.out_shape, join.out_shape)
 
-    def _scaled_path(self, path: Group, body: Body, where: str) -> None:
-        """A residual's body times its layer scale: before a droppath that
-        ends the body, as torchvision's CNBlock scales, then drops."""
+    def _ended_path(self, path: Group, body: Body, scaled: bool, where: str) -> None:
+        """A residual's body times its layer scale, or normalised by its
+        post-norm: before a droppath that ends the body, as torchvision's
+        CNBlock scales and Swin V2's block normalises, then drops."""
         items, last = path.split_droppath()
         for item in items:
             self.visit(item, body)
-        body.emit(f"{body.target} = self.layer_scale * {body.var}", where)
+        end = f"self.layer_scale * {body.var}" if scaled else f"self.norm({body.var})"
+        body.emit(f"{body.target} = {end}", where)
         body.var = body.target
         if last is not None:
             self.visit(last, body)

@@ -23,33 +23,35 @@ class WindowAttention(nn.Module):
     then the offsets table), the relative position index, qkv, proj (v2: the
     MLP). The map comes and goes as (N, C, H, W)."""
 
-    #: torchvision clamps Swin V2's logit scale at log(100) before exp.
-    LOG_100 = 4.605170185988092
+    #: torchvision clamps Swin V2's logit scale at log(100) before exp, and starts it at log(10).
+    LOG_100, LOG_10 = 4.605170185988092, 2.302585092994046
 
     def __init__(self, dim: int, heads: int, window: int, shift: int = 0, v2: bool = False) -> None:
         super().__init__()
         self.heads, self.window, self.shift, self.v2 = heads, window, shift, v2
-        if v2:
-            self.logit_scale = nn.Parameter(torch.log(10 * torch.ones(heads, 1, 1)))
-            self.register_buffer("relative_coords_table", self.log_spaced_offsets(window))
-        else:
-            self.relative_position_bias_table = nn.Parameter(torch.empty((2 * window - 1) ** 2, heads))
-            nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
-        self.register_buffer("relative_position_index", self.offset_index(window))
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
+        # The fixed tables are made on the CPU and moved: on the meta device each small op costs milliseconds.
+        device = self.qkv.weight.device
         if v2:
+            self.logit_scale = nn.Parameter(torch.full((heads, 1, 1), self.LOG_10))
+            self.register_buffer("relative_coords_table", self.log_spaced_offsets(window).to(device))
             self.cpb_mlp = nn.Sequential(
                 nn.Linear(2, 512), nn.ReLU(inplace=True), nn.Linear(512, heads, bias=False)
             )
             with torch.no_grad():
                 self.qkv.bias[dim : 2 * dim].zero_()
+        else:
+            self.relative_position_bias_table = nn.Parameter(torch.empty((2 * window - 1) ** 2, heads))
+            nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
+        self.register_buffer("relative_position_index", self.offset_index(window).to(device))
 
     @staticmethod
     def offset_index(window: int) -> torch.Tensor:
         """For each pair (i, j) of a window's tokens, row-major: the row of the
         offset i - j in a (2W-1) x (2W-1) table, flattened to W^4 entries."""
-        rows, cols = torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij")
+        steps = torch.arange(window, device="cpu")
+        rows, cols = torch.meshgrid(steps, steps, indexing="ij")
         rows, cols = rows.flatten(), cols.flatten()
         dy = rows[:, None] - rows[None, :] + window - 1
         dx = cols[:, None] - cols[None, :] + window - 1
@@ -59,7 +61,7 @@ class WindowAttention(nn.Module):
     def log_spaced_offsets(window: int) -> torch.Tensor:
         """Swin V2's Eq. (4): each offset (dy, dx) scaled to [-8, 8], then
         sign(t) log2(1 + |t|) / 3, as (1, 2W-1, 2W-1, 2)."""
-        steps = torch.arange(-(window - 1), window, dtype=torch.float32)
+        steps = torch.arange(-(window - 1), window, dtype=torch.float32, device="cpu")
         table = torch.stack(torch.meshgrid(steps, steps, indexing="ij"), -1).unsqueeze(0)
         table = table / (window - 1) * 8
         return torch.sign(table) * torch.log2(torch.abs(table) + 1.0) / 3.0
