@@ -229,10 +229,10 @@ def test_branches_are_one_node_with_their_join_from_the_table() -> None:
 
 #: The stages, lowest first: a module may import only from its own stage or those before it.
 STAGES = [
-    {"_version", "limits", "nodes", "units", "_tables", "zoo", "lalr"},
+    {"_version", "limits", "nodes", "units", "_tables", "zoo", "lalr", "aliases", "colour"},
     {"source", "options"},
     {"diagnostics"},
-    {"ir"},
+    {"ir", "mistakes"},
     {"syntax"},
     {"scope"},
     {"layers", "kind", "channel_kinds", "token_kinds"},
