@@ -59,6 +59,9 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
         name, sep, value = item.partition("=")
         if not sep or not name.strip().isidentifier() or not value.strip():
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
+        if "," in value:
+            raise click.BadParameter(f"'{item}': -D takes one value; archc check --sweep {item} checks each",
+                                     ctx, param)
         if name.strip() in Limits.names():
             raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
         try:
@@ -87,15 +90,49 @@ def main() -> None:
     """
 
 
+def _sweeps(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
+    from . import sweep
+
+    try:
+        return tuple(sweep.parse(value) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def colour_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--color auto|always|never` on a command that prints diagnostics (colour.py decides)."""
+
+    @functools.wraps(command)
+    def run(color: str, **kwargs: Any) -> None:
+        click.get_current_context().meta["archc.color"] = color
+        command(**kwargs)
+
+    return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                        show_default=True, help="Colour the diagnostics: auto (on a terminal, unless "
+                        "NO_COLOR is set), always or never.")(run)
+
+
+CI_FORMATS = ("github", "sarif")
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for several files).")
-@click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
-              help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for several files), "
+              "of the schema archlang/schema/check-v1.json.")
+@click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS, *CI_FORMATS]), default="text",
+              show_default=True, help="The per-layer table as text, Markdown (md), LaTeX or HTML; or, for CI, "
+              "the problems only as GitHub workflow commands (github: annotations on a pull request) or one "
+              "SARIF 2.1.0 log for all FILES (sarif: code scanning), on standard output.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the problems only: nothing for a file that checks "
+              "(a pre-commit hook).")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
+@click.option("--sweep", "sweeps", multiple=True, callback=_sweeps, metavar="NAME=V1,V2,...",
+              help="Check at each value and print one row per value: params, MACs, output "
+                   "(e.g. --sweep k=64,128,256; several --sweep: every combination).")
+@colour_option
 @limit_options
-def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any],
-                  limits: Limits) -> None:
+def check_command(files: tuple[str, ...], as_json: bool, fmt: str, quiet: bool, params: dict[str, Any],
+                  sweeps: tuple[Any, ...], limits: Limits) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
     activation memory and receptive field, then the totals.
 
@@ -103,27 +140,66 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     Problems are reported as FILE:LINE:COL: error[CODE]: message, with the
     source line, a caret and a hint. Exit status: 0 ok (warnings allowed),
     1 errors, 2 usage.
+    \b
+    archc check vgg16.arch --quiet                 problems only
+    archc check specs/*.arch --format github       annotations in GitHub Actions
+    archc check specs/*.arch --format sarif > archc.sarif
+    archc check alphago_policy.arch --sweep k=128,192,256
     """
+    if sweeps:
+        if as_json or fmt != "text":
+            raise click.UsageError("--sweep prints its own table: leave out --json and --format")
+        sys.exit(max(_sweep_one(path, params, sweeps, limits) for path in files))
     results = [_check_one(path, params, limits) for path in files]
-    if as_json:
+    if as_json or fmt == "sarif":
         import json  # only --json needs it; every import counts in `archc check`'s start
 
-        objects = [result for result, _ in results]
-        click.echo(json.dumps(objects[0] if len(objects) == 1 else objects, indent=2))
-    sys.exit(max(status for _, status in results))
+        from . import formats
+
+        objects = [analysis_json(analysis, path) for path, analysis, _ in results]
+        log = formats.sarif((path, analysis.diagnostics) for path, analysis, _ in results)
+        click.echo(json.dumps(log if fmt == "sarif" else objects[0] if len(objects) == 1 else objects, indent=2))
+    sys.exit(max(status for _, _, status in results))
 
 
-def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], int]:
-    """Check one file; print its table (or diagnostics) unless JSON is asked for.
-    Returns its JSON object and its exit status."""
-    as_json = click.get_current_context().params["as_json"]
+def _check_one(path: str, params: dict[str, Any], limits: Limits) -> tuple[str, Analysis, int]:
+    """Check one file; print its table (or diagnostics) unless JSON, a CI
+    format or --quiet is asked for. Returns the path, the analysis and its exit status."""
+    options = click.get_current_context().params
+    as_json, fmt = options["as_json"], options.get("fmt", "text")
     analysis = _analyze(path, params, limits)
-    _print_diagnostics(analysis.diagnostics, as_json)
+    if fmt == "github":
+        from . import formats
+
+        click.echo(formats.github(analysis.diagnostics, path), nl=False)
+    elif fmt != "sarif":
+        _print_diagnostics(analysis.diagnostics, as_json)
     failed = not analysis.ok or analysis.network is None
-    if not as_json and not failed:
-        fmt = click.get_current_context().params.get("fmt", "text")
+    if not (as_json or options.get("quiet") or fmt in CI_FORMATS or failed):
         click.echo(table(analysis.network) if fmt == "text" else listing(analysis.network, fmt))  # type: ignore[arg-type]
-    return analysis_json(analysis, path), _status(analysis.diagnostics, params) if failed else 0
+    return path, analysis, _status(analysis.diagnostics, params) if failed else 0
+
+
+def _sweep_one(path: str, params: dict[str, Any], sweeps: tuple[Any, ...], limits: Limits) -> int:
+    """`--sweep`: the summary table of one file over the points; the diagnostics of a point that fails."""
+    from . import sweep
+
+    try:
+        source = _stdin(limits) if path == "-" else None  # read once, checked at every point
+    except ArchError as error:
+        _print_diagnostics(error.diagnostics, False)
+        return 1
+    results = sweep.run(lambda point: analyze_source(source, {**params, **point}, limits) if source
+                        else _analyze(path, {**params, **point}, limits), sweeps)
+    for point, analysis in results:
+        if analysis.diagnostics:
+            click.echo("at " + ", ".join(f"{k}={v}" for k, v in point.items()) + ":", err=True)
+        _print_diagnostics(analysis.diagnostics, False)
+    named = next((a.network.name for _, a in results if a.network), None) or path
+    title = f"network {named} ({displayable(path)}), " + ", ".join(f"--sweep {s.name}" for s in sweeps)
+    click.echo(sweep.table(title, results))
+    return max((_status(a.diagnostics, {**params, **point}) if not a.ok or a.network is None else 0)
+               for point, a in results)
 
 
 def _status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
@@ -138,8 +214,14 @@ def _status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
 def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
     if as_json:
         return
+    import os
+
+    from . import colour
+
+    ctx = click.get_current_context(silent=True)
+    paint = colour.painter(ctx.meta.get("archc.color", "auto") if ctx else "auto", sys.stderr, os.environ)
     for diagnostic in diagnostics:
-        click.echo(diagnostic.format(), err=True)
+        click.echo(diagnostic.format(paint), err=True, color=paint is colour.ansi)
     errors = sum(d.is_error for d in diagnostics)
     if errors:
         click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
@@ -205,6 +287,7 @@ def _checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
               help="graph: a box per layer (Graphviz). volumes: the feature maps as 3-D boxes and the "
                    "kernels as pyramids, as papers draw them by hand, to OUT.svg, OUT.tex (a LaTeX "
                    "document) or OUT.tikz (the bare tikzpicture, to \\input into a paper); no Graphviz.")
+@colour_option
 @limit_options
 def render_command(file: str, out: str, params: dict[str, Any], unroll: bool, rankdir: str, style: str,
                    limits: Limits) -> None:
@@ -260,6 +343,7 @@ def _render_volumes(file: str, out: str, params: dict[str, Any], limits: Limits)
               help="Markdown (md), LaTeX or HTML.")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
               help=DEFINE_HELP + " Applies to every file.")
+@colour_option
 @limit_options
 def table_command(files: tuple[str, ...], fmt: str, params: dict[str, Any], limits: Limits) -> None:
     """Set FILES side by side as the VGG paper's Table 1: a column per
@@ -331,6 +415,7 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
 @click.option("--max-memory", callback=_memory, metavar="SIZE",
               help="Refuse networks whose parameters and buffers take more than this at fp32, e.g. 16GiB "
                    "[default: 4GiB].")
+@colour_option
 @limit_options
 def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None,
                   limits: Limits) -> None:

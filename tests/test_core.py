@@ -239,7 +239,7 @@ STAGES = [
     {"joins"},
     {"checker"},
     {"pipeline"},
-    {"serialize", "report", "render", "codegen", "interpret"},
+    {"serialize", "report", "render", "codegen", "interpret", "formats", "sweep"},
     {"tables", "runtime", "volumes"},
     {"notebook", "lexer"},
     {"cli", "__init__", "__main__"},
