@@ -15,7 +15,7 @@ import re
 
 #: Option names of Keras and PyTorch layers -> how archlang writes them.
 OPTIONS: dict[str, str] = {
-    "activation": "act=relu (the activation after this layer; `act relu` at the top sets it for all)",
+    "activation": "act={value} (the activation after this layer; `act {value}` at the top sets it for all)",
     "filters": "the count after '-': conv3-64 for 64 filters",
     "out_channels": "the count after '-': conv3-64 for 64 filters",
     "in_channels": "nothing: a layer's input channels come from the layer before it",
@@ -75,10 +75,10 @@ def _bare(name: str) -> str:
     return _SIZES.sub("", name.rsplit(".", 1)[-1].lower())
 
 
-def option_hint(key: str) -> str | None:
-    """What archlang writes for a framework's option name, as a hint."""
+def option_hint(key: str, value: str = "relu") -> str | None:
+    """What archlang writes for a framework's option name (given `value`, as written), as a hint."""
     form = OPTIONS.get(key.lower())
-    return f"archlang writes {form}" if form else None
+    return f"archlang writes {form.format(value=value)}" if form else None
 
 
 def layer_hint(name: str) -> str | None:

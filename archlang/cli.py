@@ -196,7 +196,8 @@ def _sweep_one(path: str, params: dict[str, Any], sweeps: tuple[Any, ...], limit
             click.echo("at " + ", ".join(f"{k}={v}" for k, v in point.items()) + ":", err=True)
         _print_diagnostics(analysis.diagnostics, False)
     named = next((a.network.name for _, a in results if a.network), None) or path
-    title = f"network {named} ({displayable(path)}), " + ", ".join(f"--sweep {s.name}" for s in sweeps)
+    file = source.name if source else displayable(path)
+    title = f"network {named} ({file}), " + ", ".join(f"--sweep {s.name}" for s in sweeps)
     click.echo(sweep.table(title, results))
     return max((_status(a.diagnostics, {**params, **point}) if not a.ok or a.network is None else 0)
                for point, a in results)

@@ -52,7 +52,7 @@ def _figures(analysis: Analysis) -> tuple[str, ...]:
     if network is None or not analysis.ok:
         first = analysis.errors[0] if analysis.errors else None
         where = f" at {first.line}:{first.col}" if first and first.span else ""
-        return (f"error {first.code}{where}" if first else "error", "", "")
+        return ("", "", f"error {first.code}{where}" if first else "error")
     return (f"{network.params:,}", f"{network.macs:,} ({short_count(network.macs)})", fmt_shape(network.output))
 
 

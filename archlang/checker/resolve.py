@@ -240,7 +240,7 @@ def _kind(ctx: Context, call: ir.Call) -> tuple[Kind | None, Any]:
 
 def framework_hint(ctx: Context, call: ir.Call) -> str | None:
     """`Conv2D(32, 3)`, `Linear(512, 10)`: a Keras or PyTorch layer call, and archlang's form of it."""
-    text = ctx.source.text[call.span.start:call.span.end]
+    text = _text(ctx, call.span)
     form = aliases.translate(text)
     return f"{text} is {aliases.framework(text)}'s notation; archlang writes {form}" if form else None
 
@@ -281,7 +281,7 @@ def _given(ctx: Context, call: ir.Call, kind: Kind, size: Any) -> dict[str, tupl
         if spec is None:
             keys = kind.option_index.keys()
             ctx.error("E202", f"{kind.name} has no option '{option.key}'", option.span,
-                      aliases.option_hint(option.key) or suggest(option.key, keys)
+                      aliases.option_hint(option.key, _text(ctx, option.value.span)) or suggest(option.key, keys)
                       or f"its options are: {', '.join(o.name for o in kind.options)}")
             ok = False
         else:
@@ -293,8 +293,12 @@ def _slot_hint(ctx: Context, call: ir.Call, kind: Kind, what: str) -> str | None
     """`pool3-2`: a pool has no count; its stride follows '/' (`pool3/2`)."""
     if what != "a count (-N)" or kind.stride is None or call.count is None or call.stride is not None:
         return None
-    count = ctx.source.text[call.count.span.start:call.count.span.end]
-    return f"{kind.name} takes a stride after '/': {call.name}/{count}"
+    return f"{kind.name} takes a stride after '/': {call.name}/{_text(ctx, call.count.span)}"
+
+
+def _text(ctx: Context, span: Span) -> str:
+    """The source text a span covers."""
+    return ctx.source.text[span.start:span.end]
 
 
 def _give(ctx: Context, given: dict[str, Any], kind: Kind, name: str, value: Any, span: Span) -> bool:
