@@ -67,12 +67,15 @@ MISSING: dict[str, str] = {
     "add": "a sum is a residual branch: {x + conv3-64, conv3-64}",
 }
 
-_SIZES = re.compile(r"\d+(?:x\d+)*$")
-
-
 def _bare(name: str) -> str:
-    """A name as the tables key it: lower case, without `nn.`/`layers.` and sizes after it."""
-    return _SIZES.sub("", name.rsplit(".", 1)[-1].lower())
+    """A name as the tables key it: lower case, without `nn.`/`layers.` and
+    sizes after it (`upsample2`, `deconv3x3`). Stripped, not matched by a
+    regular expression: `a1x1x...1x` made one backtrack quadratically."""
+    word = name.rsplit(".", 1)[-1].lower()
+    stripped = word.rstrip("0123456789x")
+    tail = word[len(stripped):]
+    first_digit = next((i for i, c in enumerate(tail) if c.isdigit()), len(tail))
+    return stripped + tail[:first_digit]
 
 
 def option_hint(key: str, value: str = "relu") -> str | None:

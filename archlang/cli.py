@@ -87,6 +87,10 @@ def main() -> None:
     archc check vgg16.arch           every shape, parameter and MAC
     archc check vgg16.arch --json    the same as one JSON object
     archc check alexnet.arch -D groups=1
+
+    \b
+    Shell completion: eval "$(_ARCHC_COMPLETE=bash_source archc)" in ~/.bashrc
+    (zsh_source, fish_source for those shells).
     """
 
 

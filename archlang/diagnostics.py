@@ -9,8 +9,8 @@ the API raises `ArchError` holding all of them once a stage is done.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from .records import record
 from .source import Source, Span
 
 #: Every code the compiler can emit, with a short title. The docs' error
@@ -72,7 +72,7 @@ def _plain(role: str, text: str) -> str:
 EXCERPT_WIDTH = 240
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnostic:
     """One finding: `severity` is "error" or "warning"; `span` is None only for
     problems that have no place in the text (an unreadable file)."""

@@ -313,13 +313,14 @@ JOINS: dict[str, Callable[[list[torch.Tensor], Shape], torch.Tensor]] = {
 
 class _Run(Visitor):
     """Evaluates the checked tree on a tensor, taking each row's tensors in
-    walk order (a repeat's reused iterations have tensors of their own)."""
+    walk order (a repeat's reused iterations have tensors of their own).
+    `in_side` goes down the walk: whether the node is inside a side output of
+    training only, whose value (and that of any side output in it) is not returned."""
 
     def __init__(self, rows: list[Row], tensors: list[Tensors]):
         self.rows, self.tensors = rows, tensors
         self.cursor = 0
         self.sides: list[torch.Tensor] = []
-        self.in_training_side = False
 
     def _take(self, layer: Layer) -> Tensors:
         row = self.rows[self.cursor]
@@ -327,13 +328,13 @@ class _Run(Visitor):
         self.cursor += 1
         return self.tensors[self.cursor - 1]
 
-    def generic_visit(self, node: Any, x: torch.Tensor) -> torch.Tensor:
+    def generic_visit(self, node: Any, x: torch.Tensor, in_side: bool) -> torch.Tensor:
         if isinstance(node, Node):
             for child in node.iter_children():
-                x = self.visit(child, x)
+                x = self.visit(child, x, in_side)
         return x
 
-    def visit_Layer(self, layer: Layer, x: torch.Tensor) -> torch.Tensor:
+    def visit_Layer(self, layer: Layer, x: torch.Tensor, in_side: bool) -> torch.Tensor:
         tensors = self._take(layer)
         own = len(tensors) - (5 if layer.opts.get("bn") else 0)
         y = APPLY[layer.kind.name](x, layer, tensors[:own])
@@ -341,29 +342,28 @@ class _Run(Visitor):
             y = _batchnorm(y, tensors[own:], bn_settings(layer.opts)["eps"])
         return _act(layer, y)
 
-    def visit_Branched(self, node: Branched, x: torch.Tensor) -> torch.Tensor:
+    def visit_Branched(self, node: Branched, x: torch.Tensor, in_side: bool) -> torch.Tensor:
         tensors = self._take(node.layer)
         if tensors:  # a residual's layer scale: its one body times the scale, before a droppath that ends it
-            outs = [x if not path.items else self._scaled(path, x, tensors[0]) for path in node.paths]
+            outs = [x if not path.items else self._scaled(path, x, tensors[0], in_side) for path in node.paths]
         else:
-            outs = [self.visit(path, x) for path in node.paths]
+            outs = [self.visit(path, x, in_side) for path in node.paths]
         return _act(node.layer, JOINS[node.join.name](outs, node.layer.out_shape))
 
-    def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    def _scaled(self, path: Group, x: torch.Tensor, scale: torch.Tensor, in_side: bool) -> torch.Tensor:
         items, last = path.split_droppath()
         for item in items:
-            x = self.visit(item, x)
+            x = self.visit(item, x, in_side)
         x = scale * x
-        return self.visit(last, x) if last is not None else x
+        return self.visit(last, x, in_side) if last is not None else x
 
-    def visit_Aside(self, node: Aside, x: torch.Tensor) -> torch.Tensor:
+    def visit_Aside(self, node: Aside, x: torch.Tensor, in_side: bool) -> torch.Tensor:
         # As a module in evaluation: a side output of training only (and any inside it)
         # is not returned; it is still walked, to take its rows' tensors in order.
-        outer, self.in_training_side = self.in_training_side, self.in_training_side or node.train
-        y = self.visit(node.body, x)
-        if not self.in_training_side:
+        inner = in_side or node.train
+        y = self.visit(node.body, x, inner)
+        if not inner:
             self.sides.append(y)
-        self.in_training_side = outer
         return x
 
 
@@ -392,5 +392,5 @@ def interpret(network: CheckedNetwork, tensors: Sequence[torch.Tensor],
         per_row.append([next(flat) for _ in layer_layout(row.layer)])
     run = _Run(network.rows, per_row)
     with torch.no_grad():
-        y = run.visit(network.tree, x)
+        y = run.visit(network.tree, x, False)
     return (y, *run.sides) if run.sides else y

@@ -1,4 +1,4 @@
-"""The intermediate representation: what a spec says, as frozen dataclasses.
+"""The intermediate representation: what a spec says, as frozen records.
 
 The syntax stage builds these from Lark's tree; every later stage reads only
 these. Nodes keep the spec's structure (a repeat stays a `Repeat`, a block call
@@ -11,10 +11,10 @@ in `fields` (the protocol of `nodes.Node`), so any walk can visit any node.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .nodes import Node as _Node
+from .records import field, record
 from .source import Source, Span
 
 NO_SPAN = Span(0, 0, 0, 0)
@@ -23,7 +23,7 @@ NO_SPAN = Span(0, 0, 0, 0)
 # ---- expressions ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Number(_Node):
     """A literal: int, float or bool (`true`/`false`)."""
 
@@ -33,7 +33,7 @@ class Number(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Name(_Node):
     """A bare name: a parameter, or a symbol such as `same` or `relu`."""
 
@@ -43,7 +43,7 @@ class Name(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unary(_Node):
     """`op` is "-" or "not"."""
 
@@ -54,7 +54,7 @@ class Unary(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Binary(_Node):
     """`op` is one of + - * / // % == != < <= > >= and or."""
 
@@ -66,7 +66,7 @@ class Binary(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Apply(_Node):
     """A name applied to arguments: a function (`min(a, b)`, `divisible(c)`,
     a `let` of the file) or, as an option's value, an activation with its
@@ -79,7 +79,7 @@ class Apply(_Node):
     fields: ClassVar[tuple[str, ...]] = ("args", "kwargs")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IfElse(_Node):
     """`then if test else otherwise`: one of two values."""
 
@@ -96,7 +96,7 @@ Expr = Number | Name | Unary | Binary | Apply | IfElse
 # ---- layers and structure ---------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Option(_Node):
     """`key=value` after a layer, in a call's parentheses, or in `default`."""
 
@@ -107,7 +107,7 @@ class Option(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call(_Node):
     """A layer or block as written: `conv3-64/2 p=1` has name "conv3",
     count 64, stride 2 and one option; `dropout(0.5)` has one positional arg."""
@@ -124,7 +124,7 @@ class Call(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Seq(_Node):
     """Items one after another (`,`, `->`, `→`, a line break)."""
 
@@ -135,7 +135,7 @@ class Seq(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Repeat(_Node):
     """`body*count`, or `body*count as i`: `index` names the iteration's
     number (0, 1, ...) inside the body."""
@@ -148,7 +148,7 @@ class Repeat(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cond(_Node):
     """`body if test`: the body is there only when the test is true."""
 
@@ -159,14 +159,14 @@ class Cond(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Identity(_Node):
     """The path `x` of a branch: the branch's input, unchanged."""
 
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Branch(_Node):
     """Paths from one input, joined by `op`: `{a | b | c}` concatenates on
     channels (Inception), `{x + f}` adds (ResNet's residual). A path is a
@@ -181,7 +181,7 @@ class Branch(_Node):
     fields: ClassVar[tuple[str, ...]] = ("paths", "options")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Side(_Node):
     """`side[...]`: a second output computed from here; the main path goes on
     with the input unchanged (Inception's auxiliary classifier). Its options:
@@ -200,7 +200,7 @@ Node = Call | Seq | Repeat | Cond | Branch | Side
 # ---- statements ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param(_Node):
     """A parameter of the network or of a block; `default` None means required."""
 
@@ -211,7 +211,7 @@ class Param(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NetworkDecl(_Node):
     """`network NAME(params)`."""
 
@@ -222,7 +222,7 @@ class NetworkDecl(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InputDecl(_Node):
     """`input 3@224x224`: `dims` is (C,), (C, L) or (C, H, W), each an
     expression (`input 3@(res)x(res)`)."""
@@ -233,7 +233,7 @@ class InputDecl(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Default(_Node):
     """A file-wide option default: `default conv bias=false`; `act relu` and
     `pad same` are written this way too (with `kinds` empty)."""
@@ -246,7 +246,7 @@ class Default(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Def(_Node):
     """`def name(params) = body`: a reusable block."""
 
@@ -258,7 +258,7 @@ class Def(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Let(_Node):
     """`let name = value`, or `let name(params) = value`: a value, or a
     function of values, for the expressions of the file (and of files that
@@ -271,7 +271,7 @@ class Let(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Variant(_Node):
     """`variant resnet18(depth = 18)`: a named network of the family the file
     declares, given by values of its parameters (a name of the zoo)."""
@@ -282,7 +282,7 @@ class Variant(_Node):
     fields: ClassVar[tuple[str, ...]] = ("options",)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Import(_Node):
     """`import "path.arch"` (relative to the importing file) or `import resnet`
     (a module of the standard library); `library` tells which."""
@@ -294,7 +294,7 @@ class Import(_Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Module(_Node):
     """One parsed file: its declarations in source order and the body, which is
     every top-level line of layers joined into one sequence."""

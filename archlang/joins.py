@@ -14,11 +14,11 @@ entry here, its grammar form and its backend rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .layers import BY_KIND, CONV, Kind
 from .options import Option, OptionError, RuleError, above_zero, as_is, boolean, describe
+from .records import field, record
 from .units import Shape, fmt_shape
 
 Opts = Mapping[str, Any]
@@ -35,7 +35,7 @@ def _zero(opts: Opts, x: Shape, y: Shape) -> int:
     return 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Join:
     """One join. `shape(opts, x, paths)` gives the joined shape from the
     branch's input `x` and its paths (each path's output shape, its place for
@@ -84,7 +84,7 @@ class Join:
         return self.label(opts)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Path:
     """One path of a branch as its join sees it: the shape it ends in, where
     it is written (line:col, for messages), and whether it is the identity `x`."""

@@ -7,10 +7,10 @@ build records without importing the table they join.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .options import Option
+from .records import field, record
 from .units import Shape
 
 Opts = Mapping[str, Any]
@@ -35,7 +35,7 @@ def _no_window(opts: Opts, x: Shape) -> None:
 # ---- the kind record ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     """One layer kind. Rules take the resolved options and the input shape
     (and the output shape, for parameters, buffers and MACs).

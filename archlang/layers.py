@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .channel_kinds import LAYERNORM, POINTWISE, chunk_shape, shuffle_shape
@@ -40,6 +39,7 @@ from .options import (
     probability,
     real,
 )
+from .records import record
 from .token_kinds import ATTENTION, PATCHEMBED, TOKEN
 from .units import Shape, fmt_shape, volume
 
@@ -87,7 +87,7 @@ def _pads(opts: Opts, kernels: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(pad for _ in kernels)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Window:
     """A sliding window over each spatial dimension, resolved for one input."""
 

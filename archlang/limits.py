@@ -8,8 +8,9 @@ parameters). Each limit has its own error code and its own command-line flag.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from .records import fields, record, replace
 
 #: Largest number accepted for a size, count, stride or repeat.
 MAX_INT = 2**31 - 1
@@ -18,7 +19,7 @@ MAX_INT = 2**31 - 1
 MAX_DIGITS = 100
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """The bounds of one check (and build).
 

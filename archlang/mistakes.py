@@ -21,18 +21,23 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from . import aliases
 from .diagnostics import Collector
 from .lalr import Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from .records import record
 from .source import Source, Span
+
+#: The longest line whose mistake is named: a newcomer's lines are short, and the
+#: regular expressions that read a line back from the error would take time
+#: quadratic in a megabyte-long one (the fuzz tests write those).
+MAX_LINE = 1_000
 
 #: The words that start a statement (all others start a line of layers).
 KEYWORDS = ("network", "input", "act", "pad", "default", "def", "let", "variant", "import")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Named:
     """A recognised mistake: its code, message, where, and the fix."""
 
@@ -42,7 +47,7 @@ class Named:
     hint: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Place:
     """Where a parse failed: the source, the offset of the bad token or
     character, the token (None for a character no token starts with), and
@@ -89,7 +94,7 @@ COUNTED = ("fc", "dense", "linear", "embed", "pointwise", "local", "rbf")
 # ---- by parser state (the examples' keys) ------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mistake:
     """A mistake recognised by the parser state: `examples` fail in the
     states that name it; `explain` writes the message and hint for a place."""
@@ -193,6 +198,8 @@ _INPUT_SIZES = re.compile(r"\(?\s*(\d+)\s*[x,X*]\s*(\d+)(?:\s*[x,X*]\s*(\d+))?\s
 def input_shape(text: str, span: Span) -> Named | None:
     """`input 28x28` (no channels), `input 32x32x3` (channels last), `input 3x32x32`,
     `input (3, 32, 32)`: the input's shape as a framework writes it."""
+    if len(text) > MAX_LINE:
+        return None
     written = text.strip().removeprefix("input").strip()
     if written.startswith(("=", ":")):
         return Named("E110", f"'{written[0]}' after input", span, f"write input {written[1:].strip()}")
@@ -277,6 +284,8 @@ def recognise(source: Source, error: UnexpectedInput, offset: int, parse: Callab
     line_start = source.text.rfind("\n", 0, offset) + 1
     line_end = source.text.find("\n", offset)
     line = source.text[line_start:len(source.text) if line_end < 0 else line_end]
+    if len(line) > MAX_LINE:
+        return None
     place = Place(source, offset, token, line, line_start)
     named = _by_text(place)
     if named is not None or not isinstance(error, UnexpectedToken):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .limits import MAX_INT
+from .records import record
 
 
 class OptionError(ValueError):
@@ -128,7 +128,7 @@ def as_is(value: Any, what: str) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Option:
     """An option: its canonical name, a converter that validates a value,
     the default (None: required when `required`), aliases, a help text, and

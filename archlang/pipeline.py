@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,11 @@ from .checker import CheckedNetwork, check_module
 from .diagnostics import ArchError, Collector, Diagnostic, sort_key
 from .limits import Limits, as_limits
 from .nodes import room_to_recurse
+from .records import field, record
 from .source import Source, TooLarge, displayable, normalise_lines, read_file
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Analysis:
     """What `analyze` found: the source (None if it could not be read), the
     parsed module (None after a syntax error that stops parsing), the checked

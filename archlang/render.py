@@ -22,7 +22,6 @@ import functools
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from .checker.checked import Aside, Block, Branched, CheckedNetwork, Group, Laye
 from .diagnostics import ArchError, Diagnostic
 from .nodes import Visitor, room_to_recurse
 from .options import describe
+from .records import field, record
 from .units import Shape, fmt_shape, short_count
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class RenderError(Exception):
 # ---- what the walk collects ----------------------------------------------------------------
 
 
-@dataclass
+@record
 class Node:
     """A box in the diagram: `role` is layer, implied (a flatten the spec did
     not write), input or output; `rows` are the layers it stands for, one per
@@ -77,7 +77,7 @@ class Node:
     label: str = ""
 
 
-@dataclass
+@record
 class Edge:
     """An arrow, with the shape of each tensor that flows along it."""
 
@@ -87,7 +87,7 @@ class Edge:
     identity: bool = False  # a residual's identity shortcut
 
 
-@dataclass
+@record
 class Cluster:
     """A box around a repeat (`×N`) or a labelled group; `parent` is the
     cluster it sits in."""

@@ -10,13 +10,13 @@ cycle, a name defined twice) are collected as diagnostics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import ir, syntax
 from .diagnostics import ArchError, Collector, Diagnostic
 from .limits import DEFAULT, Limits
+from .records import field, record
 from .source import Source, TooLarge, displayable, read_file
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 MAX_IMPORT_DEPTH = DEFAULT.max_import_depth
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Scope:
     """A module and the blocks visible in it: name -> (definition, the scope
     it was written in)."""

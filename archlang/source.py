@@ -13,10 +13,10 @@ import functools
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .limits import DEFAULT
+from .records import field, record
 
 #: Bytes read from a file at a time.
 _CHUNK = 1 << 20
@@ -86,7 +86,7 @@ def normalise_lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Span:
     """A range of source text: 1-based `line`/`col` of its first character,
     `end_line`/`end_col` just past its last, and character offsets."""
@@ -106,7 +106,7 @@ class Span:
         return max(1, self.end_col - self.col)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Source:
     """A spec's text and the name it is reported under (a path or `<string>`)."""
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .checker.evaluate import parse_value
 from .options import describe
 from .pipeline import Analysis
+from .records import record
 from .units import fmt_shape, short_count
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Sweep:
     """A parameter and the values to check it at, in the order given."""
 

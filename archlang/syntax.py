@@ -5,14 +5,13 @@ Lark builds its LALR(1) tables and its contextual lexer once, when
 `scripts/generate_parser.py` writes them into `_tables.py`; `lalr.py` runs
 them, so a check imports no Lark and reads no cache. A small post-lexer folds
 line breaks that merely continue a line, and a builder turns each reduction
-into `ir` dataclasses with its span. Parse errors become located diagnostics
+into `ir` records with its span. Parse errors become located diagnostics
 with names for the common mistakes (an unclosed bracket, a missing repeat
 count), and the parse recovers after each, so every mistake is reported.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from pathlib import Path
@@ -22,6 +21,7 @@ from . import ir, lalr, mistakes
 from .diagnostics import ArchError, Collector, Diagnostic
 from .lalr import Token, UnexpectedInput
 from .limits import DEFAULT, MAX_DIGITS
+from .records import replace
 from .source import Source, Span
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -381,7 +381,7 @@ class _ToIR:
 
 
 def _relabel(node: ir.Node, label: str, span: Span) -> ir.Node:
-    return dataclasses.replace(node, label=label, span=span)  # type: ignore[arg-type]
+    return replace(node, label=label, span=span)
 
 
 def _module(source: Source, statements: list[object]) -> ir.Module:

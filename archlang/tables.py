@@ -13,9 +13,8 @@ per format, so the formats cannot disagree about what is in it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .checker.checked import CheckedNetwork, Layer
+from .records import record
 from .report import HEADERS, RIGHT, listing_rows
 from .units import fmt_shape, fp32_size
 
@@ -25,7 +24,7 @@ FORMATS = ("md", "latex", "html")
 _LEFT_OUT = ("dropout", "flatten")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Block:
     """Rows that belong together (a stage, a pool, the classifier), ruled off
     from the next block in LaTeX and HTML. A row whose cells are all equal is

@@ -124,3 +124,14 @@ def test_every_example_of_the_table_fails_where_its_mistake_is_named(example: st
         syntax.parse_text(example, syntax._ToIR(archlang.diagnostics.Collector(None)))
     codes = {d.code for d in archlang.analyze(HEAD + example).diagnostics}
     assert codes & {"E108", "E112", "E113"}, (example, codes)
+
+
+def test_a_megabyte_line_gets_the_plain_message_at_once() -> None:
+    """Naming reads the line back with regular expressions: past MAX_LINE it is
+    not tried (quadratic on a line of 60,000 letters), and the parser's words stand."""
+    import time
+
+    start = time.perf_counter()
+    analysis = archlang.analyze(HEAD + "a" * 60_000 + " =x\n", limits={"max_bytes": 10**6})
+    assert time.perf_counter() - start < 2
+    assert [(d.code, d.message) for d in analysis.diagnostics] == [("E102", "unexpected '='")]

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import ir
 from ..diagnostics import Diagnostic
 from ..nodes import Node
+from ..records import field, record
 from ..source import Source, Span
 from ..units import Shape, fmt_shape, short_count
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 Act = tuple["Kind", Mapping[str, Any]]
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@record(frozen=True, eq=False, slots=True)
 class Layer(Node):
     """One checked layer: its kind (a layer kind, or the join of a branch)
     and resolved options, where it was written, the shapes around it, its
@@ -77,7 +77,7 @@ class Layer(Node):
         return self.kind.buffers(self.opts, self.in_shape, self.out_shape)
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@record(frozen=True, eq=False, slots=True)
 class Row:
     """A layer in the flat listing: its name, its receptive field (size and
     jump per spatial dimension; None once the input has been flattened) and
@@ -91,7 +91,7 @@ class Row:
     train: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Group(Node):
     """A checked sequence: the IR node and the checked items (a layer that
     implies a flatten is a Group of the two, with the call as its node)."""
@@ -110,7 +110,7 @@ class Group(Node):
         return items, None
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Repeated(Node):
     """A checked repeat: one checked body per iteration; iterations that got
     the same input are the same object."""
@@ -120,7 +120,7 @@ class Repeated(Node):
     fields: ClassVar[tuple[str, ...]] = ("iterations",)
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Optional(Node):
     """A checked conditional: the body when its test held, else None."""
 
@@ -129,7 +129,7 @@ class Optional(Node):
     fields: ClassVar[tuple[str, ...]] = ("body",)
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Branched(Node):
     """A checked branch: its join (from the table of joins), one checked
     group per path in the order they run and are built (an identity path is
@@ -145,7 +145,7 @@ class Branched(Node):
     fields: ClassVar[tuple[str, ...]] = ("layer", "paths")
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Block(Node):
     """A checked block call: the call, the definition, the arguments bound to
     its parameters, the checked body, and the file the definition was written
@@ -159,7 +159,7 @@ class Block(Node):
     fields: ClassVar[tuple[str, ...]] = ("body",)
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Aside(Node):
     """A checked side output: its body, the shape it ends in, and whether it
     is an output of training only (`train=true`)."""
@@ -182,7 +182,7 @@ def set_summary(write: Callable[[CheckedNetwork], str]) -> None:
     _summary[:] = [write]
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class CheckedNetwork:
     """What `check` returns: the network's name, parameter values, input and
     output shapes, the flat list of layers, the structured tree, the totals

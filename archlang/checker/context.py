@@ -11,18 +11,17 @@ on an object and restored afterwards.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import CODES, Diagnostic
 from ..limits import Limits
+from ..records import field, record, replace
 from ..scope import Scope
 from ..source import Source, Span
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Run:
     """The shared state of one check: the limits, the root scope (the
     network's own file) and the network's parameter values, the diagnostics
@@ -54,7 +53,7 @@ class Run:
         return any(d.is_error for d in self.diagnostics)
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Context:
     """Where one step of the walk stands. `env` holds the parameter values
     (the network's, or a block's arguments); `scope` the file whose blocks
@@ -76,19 +75,19 @@ class Context:
         """This context at another position."""
         if tail == self.tail and act_follows == self.act_follows:
             return self
-        return dataclasses.replace(self, tail=tail, act_follows=act_follows)
+        return replace(self, tail=tail, act_follows=act_follows)
 
     def deeper(self) -> Context:
         """This context one sequence further in."""
-        return dataclasses.replace(self, depth=self.depth + 1)
+        return replace(self, depth=self.depth + 1)
 
     def with_env(self, env: Mapping[str, Any]) -> Context:
         """This context with other values (a repeat's iteration number added)."""
-        return dataclasses.replace(self, env=env)
+        return replace(self, env=env)
 
     def inside(self, name: str, env: Mapping[str, Any], scope: Scope) -> Context:
         """The context of the body of block `name`, called with `env`, defined in `scope`."""
-        return dataclasses.replace(self, env=env, scope=scope, stack=(*self.stack, name))
+        return replace(self, env=env, scope=scope, stack=(*self.stack, name))
 
     @property
     def source(self) -> Source:

@@ -12,13 +12,13 @@ import contextvars
 import functools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
 from ..limits import MAX_DIGITS
 from ..nodes import Visitor
 from ..options import describe
+from ..records import record
 from ..source import Span
 
 
@@ -81,7 +81,7 @@ _COMPARE = {
 }
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Function:
     """A `let` with parameters: its body is evaluated with the arguments bound,
     in the values of the file that defines it (`env`)."""

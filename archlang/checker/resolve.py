@@ -13,16 +13,15 @@ its lets only.
 from __future__ import annotations
 
 import functools
-import heapq
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .. import aliases, ir, layers
 from ..layers import Kind
 from ..limits import MAX_DIGITS
 from ..options import Option, OptionError
+from ..records import record
 from ..scope import Scope
 from ..source import Span
 from .checked import Act
@@ -50,7 +49,7 @@ def kind_quietly(name: str) -> Kind | None:
     return layers.lookup(match[0]) if match else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resolved:
     """A call resolved to a layer kind: its options (defaults applied) and
     the explicit activation, if the spec gave one (`act=...`)."""
@@ -61,7 +60,7 @@ class Resolved:
     act_given: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DefaultRule:
     """One option default from `act`, `pad` or `default` statements: `kinds`
     as written (empty: every kind that takes the file-wide defaults), the
@@ -248,6 +247,8 @@ def framework_hint(ctx: Context, call: ir.Call) -> str | None:
 @functools.lru_cache(maxsize=64)  # once per scope: a file may have thousands of blocks and of mistakes
 def blocks_hint(scope: Scope) -> str:
     if scope.blocks:
+        import heapq  # here: only a misspelt block needs it, and its import costs every check 1.3 ms
+
         names = heapq.nsmallest(8, scope.blocks)  # the first few in order, without sorting thousands
         more = f" and {len(scope.blocks) - 8:,} more" if len(scope.blocks) > 8 else ""
         return f"the blocks here are: {', '.join(names)}{more}"

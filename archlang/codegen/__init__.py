@@ -15,12 +15,12 @@ imports torch only, is byte-identical across runs, and passes `ruff format
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..checker.checked import CheckedNetwork
 from ..diagnostics import ArchError, Diagnostic
 from ..nodes import room_to_recurse
+from ..records import record
 from .classes import classify
 from .emit import FileWriter
 from .helpers import EXTRA_NAMES, HELPERS
@@ -31,7 +31,7 @@ __all__ = ["CLASS_ATTRIBUTES", "HELPERS", "MODULE_ATTRIBUTES", "MODULE_NAMES", "
            "class_name", "generate", "python"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Generated:
     """Generated source, the class to instantiate, and the name tracebacks show."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from .lower import Body, Instance, Sub
 from .names import camel_case
 
@@ -20,7 +20,7 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 _KEYWORD_BEFORE = re.compile(r"(\w+)=$")
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class BlockClass:
     """A block class and its uses. `slots` holds, for each number in the
     constructors (in order), the parameter it becomes, or None where every

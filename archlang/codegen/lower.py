@@ -10,13 +10,13 @@ the n-th layer visited is the n-th row and takes its name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..checker.checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Repeated, Row
 from ..layers import BY_KIND, bn_settings
 from ..nodes import Visitor
+from ..records import field, record
 from ..units import Shape
 from .names import attribute, comment_text, derived
 from .torch_rules import JOINS, batchnorm, constructor, layer_scale
@@ -30,7 +30,7 @@ class ClassOf(Protocol):
     def arguments(self, instance: Instance) -> list[str]: ...
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Instance:
     """One use of a block class: the scope it was lowered from; `cls` is set
     once every use of the class is known."""
@@ -47,7 +47,7 @@ class Instance:
 Ctor = str | Instance
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Sub:
     """A submodule: the attribute `__init__` assigns and its constructor."""
 
@@ -58,7 +58,7 @@ class Sub:
         return self.ctor if isinstance(self.ctor, str) else self.ctor.call()
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Body:
     """The body of one module class. `top` is the network itself, whose
     submodules take the rows' names; a block's are counted per kind

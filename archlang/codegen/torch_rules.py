@@ -10,11 +10,11 @@ what a kind is; this module says how PyTorch spells it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..joins import crop_offsets, layer_scale_shape
 from ..layers import BN_EPS, BN_MOMENTUM, Kind, window_of
+from ..records import record
 from ..units import Shape
 from .helpers import table_constant
 
@@ -170,7 +170,7 @@ def constructor(kind: Kind, opts: Opts, x: Shape, y: Shape) -> str:
     return CONSTRUCTORS[kind.name](opts, x, y)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class JoinRule:
     """How forward writes a join: the variable prefix of each path's output
     (the last repeats for further paths), the expression of the outputs (the

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import replace
 
 from ..checker.checked import CheckedNetwork
+from ..records import replace
 from ..units import fmt_shape
 from .geometry import text_width
 from .shapes import Figure, Group, Shape2D, Text

@@ -9,8 +9,8 @@ first line where it clears.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
+from ..records import replace
 from .layout import Placed, caption_width
 from .shapes import Group, Text, text_at
 from .style import ANGLE, ANGLE_DEGREES, DETAIL_SIZE, EDGE_SIZE, NAME_SIZE

@@ -8,13 +8,13 @@ y down. Every projected point is rounded to 0.01 px, so the output never depends
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from ..records import record
 from .selection import Tensor
 from .style import BAR_PER_OCTAVE, DEPTH_POWER, DEPTH_SCALE, KX, KY, SPATIAL_MAX, SPATIAL_MIN
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scale:
     """Drawn sizes: spatial sizes on a power law between the figure's smallest and largest
     (linear when that fits; `SPATIAL_MIN` keeps 7x7 readable next to 224x224), channels on a
@@ -48,7 +48,7 @@ class Scale:
         return min(1.3 * SPATIAL_MAX, max(14.0, BAR_PER_OCTAVE * math.log2(size + 1)))
 
 
-@dataclass
+@record
 class Box:
     """A box in world coordinates: x along the network, y up, z away from the viewer;
     centred on y = 0 and z = 0."""

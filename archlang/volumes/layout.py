@@ -9,8 +9,7 @@ everything onto the page at the end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ..records import field, record
 from .geometry import Box, Scale, text_width
 from .labels import edge_labels, label_spots
 from .links import link_kind
@@ -19,7 +18,7 @@ from .shapes import Text
 from .style import BAR_DEPTH, BAR_WIDTH, DETAIL_SIZE, EDGE_SIZE, GAP, KX, NAME_SIZE, PYRAMID_GAP
 
 
-@dataclass
+@record
 class Placed:
     """A tensor with its box, the texts on its edges, and (on the first element of a run of
     touching slabs) the run's caption: two lines and the x they are centred on."""

@@ -14,17 +14,17 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from ..checker.checked import CheckedNetwork, Row
+from ..records import field, record, replace
 from ..units import Shape, fmt_shape
 from .style import COLLAPSE_ABOVE, COMPACT_ABOVE
 
 T = TypeVar("T")
 
 
-@dataclass
+@record
 class Tensor:
     """A tensor the paper would draw: a volume (spatial) or a bar (a vector)."""
 

@@ -7,13 +7,13 @@ This is the boundary between the layout and the writers: the layout modules buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from .style import EDGE_SIZE, LINK, STROKE
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Poly:
     """A filled polygon (a face of a box, a kernel patch)."""
 
@@ -24,7 +24,7 @@ class Poly:
     opacity: float = 1.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Line:
     """An open line: straight segments, or one cubic Bézier when `curve` (4 points)."""
 
@@ -36,7 +36,7 @@ class Line:
     curve: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Text:
     """One line of text; (x, y) is its baseline point, `anchor` start, middle or end."""
 
@@ -54,7 +54,7 @@ class Text:
 Shape2D = Poly | Line | Text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Group:
     """A labelled part of the figure: a volume, a bar, a link between two, a frame, the title."""
 
@@ -68,7 +68,7 @@ class Group:
         return [item.text for item in self.items if isinstance(item, Text)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Figure:
     """The whole picture: its canvas size and its groups, in painting order."""
 

@@ -16,14 +16,15 @@ one small module instead of parsing every family.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..records import record
 
 HERE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Model:
     """A network of the zoo: its name, the family file it is a variant of,
     the values of the family's parameters it sets, and what it is (the
