@@ -40,6 +40,9 @@ LINES = [
     "conv3-64 kernel_size=3", "conv3-64 strides=2", "conv3-64 use_bias=false", "GlobalAveragePooling2D",
     # spellings a framework accepts, which archlang does too
     "Dense(10)", "Flatten()", "ReLU", "Dropout(0.5)", "Softmax", "conv3-64 padding=same", "LayerNorm",
+    "BatchNorm2d", "batchnorm(0.001, 0.01)",
+    # a framework's call that would mean something else here: PyTorch's channels read as an eps
+    "BatchNorm2d(64)", "LayerNorm(64)",
     # spaces and words in the notation
     "conv 3-64", "pool 2", "fc 10", "conv3 64", "dropout 0.5", "[conv 3-64]*2", "conv3-64 bn", "fc-10 softmax",
     "[conv3-64 bn, pool]", "conv3-64 -> fc-10 softmax", "[conv3-64]x2", "conv3-64;", "x = conv3-64",
@@ -90,6 +93,7 @@ def test_newcomer_errors_match_the_golden() -> None:
     ("act rleu\nconv3-8", "E308", 1, "did you mean 'relu'?"),
     ("pool3-2", "E202", 1, "pool3/2"),
     ("layernom", "E201", 1, "did you mean 'layernorm'?"),
+    ("BatchNorm2d(64)", "E308", 13, "PyTorch's first argument is the channels"),
 ])
 def test_each_mistake_is_named_with_its_fix(line: str, code: str, col: int, hint: str) -> None:
     (diagnostic,) = archlang.analyze(newcomer_spec(line)).diagnostics

@@ -276,6 +276,13 @@ def _given(ctx: Context, call: ir.Call, kind: Kind, size: Any) -> dict[str, tupl
                   framework_hint(ctx, call))
         return None
     for name, arg in zip(kind.positional, call.args):
+        channels = _channel_count(arg) if name == "eps" else None
+        if channels is not None:  # BatchNorm2d(64): PyTorch's num_features, not an eps
+            ctx.error("E308", f"{call.name}({channels}) would set {kind.name}'s eps to {channels}", arg.span,
+                      f"PyTorch's first argument is the channels; {kind.name} takes them from the layer before: "
+                      f"write {kind.name} (an eps is written {kind.name}(1e-5))")
+            ok = False
+            continue
         ok &= _give(ctx, given, kind, name, arg, arg.span)
     for option in (*call.kwargs, *call.options):
         spec = kind.option(option.key)
@@ -288,6 +295,12 @@ def _given(ctx: Context, call: ir.Call, kind: Kind, size: Any) -> dict[str, tupl
         else:
             ok &= _give(ctx, given, kind, spec.name, option.value, option.span)
     return given if ok else None
+
+
+def _channel_count(arg: ir.Expr) -> int | None:
+    """A whole number of at least 1 written where an eps goes: a channel count, not an eps."""
+    value = arg.value if isinstance(arg, ir.Number) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 def _slot_hint(ctx: Context, call: ir.Call, kind: Kind, what: str) -> str | None:
