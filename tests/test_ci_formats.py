@@ -105,11 +105,19 @@ def test_the_sarif_schema_is_the_oasis_file() -> None:
     assert digest == "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
+#: The characters of an RFC 3986 URI reference (jsonschema checks `uri-reference` only with rfc3987 installed).
+URI_REFERENCE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*(?:%[0-9A-F]{2}[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*)*")
+
+
 def _sarif_valid(log: dict[str, object]) -> None:
     schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
     validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(log), key=str)
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+    for run in log["runs"]:  # type: ignore[attr-defined]
+        for result in run["results"]:
+            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            assert URI_REFERENCE.fullmatch(uri), uri
 
 
 def test_sarif_validates_and_holds_every_diagnostic(files: Path) -> None:

@@ -157,6 +157,21 @@ def test_sweep_of_the_cifar_resnets_gives_resnet20_32_56() -> None:
         ["3", "269,722"], ["5", "464,154"], ["9", "853,018"]]
 
 
+def test_sweep_of_a_zoo_family_across_widths() -> None:
+    """MobileNetV2's width multiplier, a parameter of the zoo's family file (1.0 is torchvision's 3,504,872)."""
+    result = archc("check", "mobilenet_v2", "--sweep", "width=0.5,0.75,1.0,1.4")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "network mobilenet_v2 (mobilenet_v2), --sweep width",
+        "width     params                    MACs  output",
+        "-----  ---------  ----------------------  ------",
+        "  0.5  1,968,680    97,131,840 (97.13 M)  1000",
+        " 0.75  2,636,424  209,069,792 (209.07 M)  1000",
+        "  1.0  3,504,872  300,774,272 (300.77 M)  1000",
+        "  1.4  6,108,776  582,195,824 (582.20 M)  1000",
+    ]
+
+
 def test_several_sweeps_give_every_combination_and_errors_say_where() -> None:
     spec = "network t(k = 8, s = 1)\ninput 3@8x8\nconv5-k/s p=0, conv3-k p=0\n"
     result = archc("check", "-", "--sweep", "k=8,16", "--sweep", "s=1,2", stdin=spec)
