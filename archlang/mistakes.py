@@ -87,6 +87,9 @@ class Place:
         return text[i:end].strip().lstrip(">").strip()
 
 
+_NOTATION = re.compile(r"[\w.\-/]*")
+_QUOTED = re.compile(r"""(['"])([^'"\n]*)\1""")
+
 #: Layer names whose number is a count after '-' (fc-10), as the papers write them.
 COUNTED = ("fc", "dense", "linear", "embed", "pointwise", "local", "rbf")
 
@@ -109,7 +112,7 @@ def _space_in_layer(place: Place) -> Named | None:
     if token is None:
         return None
     start, name = place.word_before()
-    rest = re.match(r"[\w.\-/]*", place.source.text[place.offset:])
+    rest = _NOTATION.match(place.source.text, place.offset)  # at the offset: no copy of the text after it
     number = rest[0] if rest else str(token)
     end = place.offset + len(number)
     written = f"{name} {number}"
@@ -239,7 +242,7 @@ def _framework_call(place: Place) -> Named | None:
 
 def _quoted_value(place: Place) -> Named | None:
     """`padding='same'`, `act="relu"`: a quoted value."""
-    match = re.match(r"""(['"])([^'"\n]*)\1""", place.source.text[place.offset:])
+    match = _QUOTED.match(place.source.text, place.offset)
     if match is None:
         return None
     key = re.search(r"(\w+)\s*=\s*$", place.source.text[place.line_start:place.offset])
