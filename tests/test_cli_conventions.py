@@ -104,7 +104,13 @@ def test_on_a_real_terminal_auto_colours_unless_no_color(tmp_path: Path, no_colo
 
 
 def _complete(env: dict[str, str]) -> str:
-    return subprocess.run(archc_command(), env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    """What `archc` prints with click's completion variables set: the installed
+    script, or where it is not installed an interpreter whose argv[0] is archc
+    (click names the completion variable after the program)."""
+    command = archc_command()
+    if command[0] == sys.executable:
+        command = [sys.executable, "-c", "import sys; sys.argv[0] = 'archc'; from archlang.cli import main; main()"]
+    return subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
                           check=True).stdout
 
 
