@@ -148,7 +148,7 @@ def _pool(kind: str, args: list[str], kw: dict[str, str]) -> str:
     kernel = kw.get("kernel_size") or kw.get("pool_size") or (args[0] if args else "2")
     stride = kw.get("stride") or kw.get("strides") or (args[1] if len(args) > 1 else None)
     text = f"{kind}{_size(kernel)}"
-    return text + (f"/{_size(stride)}" if stride and _size(stride) not in (_size(kernel), "none") else "")
+    return text + (f"/{_size(stride)}" if stride and _size(stride).lower() not in (_size(kernel), "none") else "")
 
 
 def _fc(args: list[str], kw: dict[str, str], torch: bool) -> str | None:
@@ -184,6 +184,9 @@ def translate(text: str) -> str | None:
         return _fc(args, kw, bare == "linear")
     if bare in ("maxpool2d", "maxpooling2d", "avgpool2d", "averagepooling2d"):
         return _pool("maxpool" if bare.startswith("max") else "avgpool", args, kw)
+    if bare in ("adaptiveavgpool2d", "adaptiveavgpool1d"):
+        size = _size((args or [kw.get("output_size", "1")])[0])
+        return "gap" if size == "1" else f"adaptiveavgpool{size}"
     if bare in ("dropout",):
         return f"dropout({(args or [kw.get('p') or kw.get('rate') or '0.5'])[0]})"
     simple = {"flatten": "flatten", "relu": "relu", "softmax": "softmax", "sigmoid": "sigmoid", "tanh": "tanh",

@@ -139,3 +139,28 @@ def test_a_megabyte_line_gets_the_plain_message_at_once() -> None:
     analysis = archlang.analyze(HEAD + "a" * 60_000 + " =x\n", limits={"max_bytes": 10**6})
     assert time.perf_counter() - start < 2
     assert [(d.code, d.message) for d in analysis.diagnostics] == [("E102", "unexpected '='")]
+
+
+@pytest.mark.parametrize(("call", "form"), [
+    ("Conv2D(32, (3,3), activation='relu')", "conv3-32 p=valid act=relu"),     # Keras pads valid by default
+    ("Conv2D(filters=32, kernel_size=(3,3), strides=(2,2))", "conv3-32/2 p=valid"),
+    ("Conv2D(64, 3, padding='same')", "conv3-64"),
+    ("nn.Conv2d(3, 64, kernel_size=3, stride=2, padding=1)", "conv3-64/2 p=1"),
+    ("nn.Conv2d(3, 64, 3)", "conv3-64 p=0"),                                 # PyTorch pads nothing by default
+    ("Conv2d(3, 64, (1, 7))", "conv1x7-64 p=0"),
+    ("Dense(10, activation='softmax')", "fc-10 act=softmax"),
+    ("Linear(in_features=512, out_features=10)", "fc-10"),
+    ("MaxPool2D(pool_size=(2,2), strides=None)", "maxpool2"),
+    ("nn.MaxPool2d(3, 2)", "maxpool3/2"),
+    ("AdaptiveAvgPool2d((1, 1))", "gap"),
+    ("AdaptiveAvgPool2d((7, 7))", "adaptiveavgpool7"),
+    ("Dropout(rate=0.3)", "dropout(0.3)"),
+    ("layers.Flatten()", "flatten"),
+    ("LSTM(128)", None),
+])
+def test_framework_calls_translate_to_archlang(call: str, form: str | None) -> None:
+    from archlang import aliases
+
+    assert aliases.translate(call) == form
+    if form is not None:  # what the hint says is itself a layer archlang checks
+        archlang.check(HEAD + form.replace("softmax", "relu") + "\n")
