@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from . import files
 from ._version import __version__
 from .accounting import OPTIMIZERS
 from .checker.evaluate import parse_value
@@ -65,6 +66,9 @@ def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
         name, sep, value = item.partition("=")
         if not sep or not name.strip().isidentifier() or not value.strip():
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
+        if "," in value:
+            raise click.BadParameter(f"'{item}': -D takes one value; archc check --sweep {item} checks each",
+                                     ctx, param)
         if name.strip() in Limits.names():
             raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
         if name.strip() in SIZING:  # check's own keywords: a -D of that name would set them, not the network
@@ -92,23 +96,61 @@ def main() -> None:
     archc check vgg16.arch           every shape, parameter and MAC
     archc check vgg16.arch --json    the same as one JSON object
     archc check alexnet.arch -D groups=1
+
+    \b
+    Shell completion: eval "$(_ARCHC_COMPLETE=bash_source archc)" in ~/.bashrc
+    (zsh_source, fish_source for those shells).
     """
+
+
+def _sweeps(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
+    from . import sweep
+
+    try:
+        return tuple(sweep.parse(value) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def colour_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--color auto|always|never` on a command that prints diagnostics (colour.py decides)."""
+
+    @functools.wraps(command)
+    def run(color: str, **kwargs: Any) -> None:
+        click.get_current_context().meta["archc.color"] = color
+        command(**kwargs)
+
+    return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                        show_default=True, help="Colour the diagnostics: auto (on a terminal, unless "
+                        "NO_COLOR is set), always or never.")(run)
+
+
+CI_FORMATS = ("github", "sarif")
 
 
 @main.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for several files).")
-@click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS]), default="text", show_default=True,
-              help="The per-layer table as text, Markdown (md), LaTeX or HTML.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for several files), "
+              "of the schema archlang/schema/check-v1.json.")
+@click.option("--format", "fmt", type=click.Choice(["text", *TABLE_FORMATS, *CI_FORMATS]), default="text",
+              show_default=True, help="The per-layer table as text, Markdown (md), LaTeX or HTML; or, for CI, "
+              "the problems only as GitHub workflow commands (github: annotations on a pull request) or one "
+              "SARIF 2.1.0 log for all FILES (sarif: code scanning), on standard output.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the problems only: nothing for a file that checks "
+              "(a pre-commit hook).")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE", help=DEFINE_HELP)
 @click.option("--batch", type=click.IntRange(min=1, max=2**31 - 1), default=1, show_default=True, metavar="N",
               help="Examples per step: shapes show N x C@HxW, memory and the estimate scale with N.")
 @click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default="sgd", show_default=True,
               help="Whose state the training step's memory counts: sgd none, momentum 1 copy of the "
                    "trainable parameters, adam and adamw 2.")
+@click.option("--sweep", "sweeps", multiple=True, callback=_sweeps, metavar="NAME=V1,V2,...",
+              help="Check at each value and print one row per value: params, MACs, output "
+                   "(e.g. --sweep k=64,128,256; several --sweep: every combination).")
+@colour_option
 @limit_options
-def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[str, Any],
-                  batch: int, optimizer: str, limits: Limits) -> None:
+def check_command(files: tuple[str, ...], as_json: bool, fmt: str, quiet: bool, params: dict[str, Any],
+                  batch: int, optimizer: str, sweeps: tuple[Any, ...], limits: Limits) -> None:
     """Check FILES: print each layer's output shape, parameters, MACs,
     activation memory and receptive field, then the totals: trainable and
     frozen parameters, buffers, and the memory of inference and of a
@@ -118,30 +160,70 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, params: dict[
     Problems are reported as FILE:LINE:COL: error[CODE]: message, with the
     source line, a caret and a hint. Exit status: 0 ok (warnings allowed),
     1 errors, 2 usage.
+    \b
+    archc check vgg16.arch --quiet                 problems only
+    archc check specs/*.arch --format github       annotations in GitHub Actions
+    archc check specs/*.arch --format sarif > archc.sarif
+    archc check alphago_policy.arch --sweep k=128,192,256
     """
+    if sweeps:
+        if as_json or fmt != "text":
+            raise click.UsageError("--sweep prints its own table: leave out --json and --format")
+        sys.exit(max(_sweep_one(path, params, sweeps, limits) for path in files))
     results = [_check_one(path, params, limits, batch=batch, optimizer=optimizer) for path in files]
-    if as_json:
+    if as_json or fmt == "sarif":
         import json  # only --json needs it; every import counts in `archc check`'s start
 
-        objects = [result for result, _ in results]
-        click.echo(json.dumps(objects[0] if len(objects) == 1 else objects, indent=2))
-    sys.exit(max(status for _, status in results))
+        from . import formats
+
+        objects = [analysis_json(analysis, path) for path, analysis, _ in results]
+        log = formats.sarif((path, analysis.diagnostics) for path, analysis, _ in results)
+        click.echo(json.dumps(log if fmt == "sarif" else objects[0] if len(objects) == 1 else objects, indent=2))
+    sys.exit(max(status for _, _, status in results))
 
 
-def _check_one(path: str, params: dict[str, Any], limits: Limits, **sizing: Any) -> tuple[dict[str, Any], int]:
-    """Check one file; print its table (or diagnostics) unless JSON is asked for.
-    Returns its JSON object and its exit status. `sizing`: the batch and
-    optimizer of the memory estimate."""
-    as_json = click.get_current_context().params["as_json"]
+def _check_one(path: str, params: dict[str, Any], limits: Limits, **sizing: Any) -> tuple[str, Analysis, int]:
+    """Check one file; print its table (or diagnostics) unless JSON, a CI
+    format or --quiet is asked for. Returns the path, the analysis and its
+    exit status. `sizing`: the batch and optimizer of the memory estimate."""
+    options = click.get_current_context().params
+    as_json, fmt = options["as_json"], options.get("fmt", "text")
     analysis = _analyze(path, params, limits)
     if analysis.network is not None:
         analysis.network.batch, analysis.network.optimizer = sizing["batch"], sizing["optimizer"]
-    _print_diagnostics(analysis.diagnostics, as_json)
+    if fmt == "github":
+        from . import formats
+
+        click.echo(formats.github(analysis.diagnostics, path), nl=False)
+    elif fmt != "sarif":
+        _print_diagnostics(analysis.diagnostics, as_json)
     failed = not analysis.ok or analysis.network is None
-    if not as_json and not failed:
-        fmt = click.get_current_context().params.get("fmt", "text")
+    if not (as_json or options.get("quiet") or fmt in CI_FORMATS or failed):
         click.echo(table(analysis.network) if fmt == "text" else listing(analysis.network, fmt))  # type: ignore[arg-type]
-    return analysis_json(analysis, path), _status(analysis.diagnostics, params) if failed else 0
+    return path, analysis, _status(analysis.diagnostics, params) if failed else 0
+
+
+def _sweep_one(path: str, params: dict[str, Any], sweeps: tuple[Any, ...], limits: Limits) -> int:
+    """`--sweep`: the summary table of one file over the points; the diagnostics of a point that fails."""
+    from . import sweep
+
+    try:
+        source = _stdin(limits) if path == "-" else None  # read once, checked at every point
+    except ArchError as error:
+        _print_diagnostics(error.diagnostics, False)
+        return 1
+    results = sweep.run(lambda point: analyze_source(source, {**params, **point}, limits) if source
+                        else _analyze(path, {**params, **point}, limits), sweeps)
+    for point, analysis in results:
+        if analysis.diagnostics:
+            click.echo("at " + ", ".join(f"{k}={v}" for k, v in point.items()) + ":", err=True)
+        _print_diagnostics(analysis.diagnostics, False)
+    named = next((a.network.name for _, a in results if a.network), None) or path
+    file = source.name if source else displayable(path)
+    title = f"network {named} ({file}), " + ", ".join(f"--sweep {s.name}" for s in sweeps)
+    click.echo(sweep.table(title, results))
+    return max((_status(a.diagnostics, {**params, **point}) if not a.ok or a.network is None else 0)
+               for point, a in results)
 
 
 def _status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
@@ -156,8 +238,14 @@ def _status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
 def _print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
     if as_json:
         return
+    import os
+
+    from . import colour
+
+    ctx = click.get_current_context(silent=True)
+    paint = colour.painter(ctx.meta.get("archc.color", "auto") if ctx else "auto", sys.stderr, os.environ)
     for diagnostic in diagnostics:
-        click.echo(diagnostic.format(), err=True)
+        click.echo(diagnostic.format(paint), err=True, color=paint is colour.ansi)
     errors = sum(d.is_error for d in diagnostics)
     if errors:
         click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
@@ -257,6 +345,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tupl
               help="graph: a box per layer (Graphviz). volumes: the feature maps as 3-D boxes and the "
                    "kernels as pyramids, as papers draw them by hand, to OUT.svg, OUT.tex (a LaTeX "
                    "document) or OUT.tikz (the bare tikzpicture, to \\input into a paper); no Graphviz.")
+@colour_option
 @limit_options
 def render_command(file: str, out: str, fmt: str | None, params: dict[str, Any], unroll: bool, rankdir: str,
                    style: str, limits: Limits, **look: Any) -> None:
@@ -338,6 +427,7 @@ def _render_volumes(file: str, out: str, fmt: str | None, params: dict[str, Any]
 @click.option("--names", metavar="A,B,...", help="Column heads, one per file (default: the networks' names).")
 @click.option("-D", "--define", "params", multiple=True, callback=_defines, metavar="NAME=VALUE",
               help=DEFINE_HELP + " Applies to every file.")
+@colour_option
 @limit_options
 def table_command(files: tuple[str, ...], fmt: str, style: str | None, names: str | None, params: dict[str, Any],
                   limits: Limits) -> None:
@@ -421,6 +511,7 @@ def _memory(ctx: click.Context, param: click.Parameter, value: str | None) -> in
 @click.option("--logits/--no-logits", default=None,
               help="A spec that ends in softmax: --logits drops it, so forward returns logits for "
                    "F.cross_entropy; --no-logits keeps it. Without either it is kept, with warning W401.")
+@colour_option
 @limit_options
 def build_command(file: str, out: str, params: dict[str, Any], max_memory: int | None, logits: bool | None,
                   limits: Limits) -> None:
@@ -454,13 +545,7 @@ def build_command(file: str, out: str, params: dict[str, Any], max_memory: int |
 
 def _not_the_input(file: str, out: str) -> None:
     """Usage error (exit 2) when the output is the input, by its name or through a link."""
-    if out == "-":
-        return
-    try:
-        same = Path(out).resolve() == Path(file).resolve() or (Path(out).exists() and Path(out).samefile(file))
-    except OSError:
-        same = False
-    if same:
+    if out != "-" and files.same_file(out, file):
         raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
 
 
@@ -488,63 +573,16 @@ def run() -> None:
     try:
         main()
     except OSError as error:
-        _quiet_stdout()
+        files.quiet_stdout()
         if error.errno != errno.EPIPE:  # `archc check f.arch | head` is no error
             sys.stderr.write(f"archc: error: cannot write the output: {error.strerror or error}\n")
         sys.exit(2)
 
 
-def _quiet_stdout() -> None:
-    """Point standard output at /dev/null, so Python's last flush at exit fails no more."""
-    import os
-
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
 def _write_output(out: str, data: bytes) -> None:
     """Write an output file, or exit 2 saying why it cannot be written."""
     try:
-        _write(Path(out), data)
+        files.write(Path(out), data)
     except OSError as error:
         click.echo(f"archc: error: cannot write {displayable(out)}: {error.strerror or error}", err=True)
         sys.exit(2)
-
-
-def _write(path: Path, data: bytes) -> None:
-    """A regular file (or a new one) is written beside itself and renamed over,
-    so a reader sees the old file or the new one, never half of one; a link
-    is followed, and stays a link. Anything else that exists (/dev/null, a
-    FIFO, a terminal) is written into: renaming over it would replace it."""
-    if path.exists() and not path.is_file():
-        with open(path, "wb") as handle:
-            handle.write(data)
-        return
-    _replace(path.resolve(), data)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    # A short name beside the file: one made from the file's own name fails for a long valid name.
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".archc-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, mode)  # the old file's mode, or a new file's; mkstemp's 0600 is for secrets
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    import os
-
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

@@ -8,7 +8,7 @@ the API raises `ArchError` holding all of them once a stage is done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .records import record
 from .source import Source, Span
@@ -26,6 +26,10 @@ CODES: dict[str, str] = {
     "E107": "not a text file",
     "E108": "option without a value",
     "E109": "nested too deeply",
+    "E110": "input shape not channels@HxW",
+    "E111": "a framework's notation",
+    "E112": "space inside a layer",
+    "E113": "unknown statement",
     "E201": "unknown layer",
     "E202": "unknown option",
     "E203": "undefined parameter",
@@ -60,6 +64,10 @@ CODES: dict[str, str] = {
 }
 
 
+def _plain(role: str, text: str) -> str:
+    return text
+
+
 #: The longest source line an excerpt shows whole; of a longer one (a megabyte on
 #: one line), this many characters around the caret.
 EXCERPT_WIDTH = 240
@@ -89,17 +97,21 @@ class Diagnostic:
     def col(self) -> int:
         return self.span.col if self.span else 0
 
-    def format(self) -> str:
+    def format(self, paint: Callable[[str, str], str] = _plain) -> str:
         """rustc-style text: `file:line:col: error[CODE]: message`, the source
-        line, a caret under the span, and the hint."""
+        line, a caret under the span, and the hint. `paint(role, text)` styles
+        each part (colour.py: roles where, error or warning, code, hint)."""
         where = self.source.name if self.source else "<input>"
         if self.span:
             where += f":{self.span.line}:{self.span.col}"
-        lines = [terminal_safe(f"{where}: {self.severity}[{self.code}]: {self.message}")]
+        lines = [(f"{paint('where', terminal_safe(where))}: {paint(self.severity, self.severity)}"
+                 f"{paint('code', f'[{self.code}]')}: {terminal_safe(self.message)}")]
         if self.span and self.source and self.source.quotable:
-            lines += _excerpt(self.source, self.span)
+            number, caret = _excerpt(self.source, self.span)
+            bar = caret.index("|") + 2
+            lines += [number, caret[:bar] + paint(self.severity, caret[bar:])]
         if self.hint:
-            lines.append(terminal_safe(f"  = hint: {self.hint}"))
+            lines.append(f"  = {paint('hint', 'hint')}: {terminal_safe(self.hint)}")
         return "\n".join(lines)
 
     @property

@@ -82,11 +82,13 @@ class UnexpectedCharacters(UnexpectedInput):
 
 
 class UnexpectedToken(UnexpectedInput):
-    """A token the parser cannot take here; `expected` are the terminals it can."""
+    """A token the parser cannot take here; `expected` are the terminals it can,
+    `state` the parser state it met (as Lark's, what `match_examples` compares)."""
 
-    def __init__(self, token: Token, expected: set[str]):
+    def __init__(self, token: Token, expected: set[str], state: int = -1):
         super().__init__(f"unexpected {token.type} at line {token.line}, column {token.column}")
         self.token, self.expected, self.line, self.column = token, expected, token.line, token.column
+        self.state = state
 
 
 @record(frozen=True)
@@ -191,7 +193,7 @@ class Parser:
             lexer = self.state_lexer[state()]
             found = self._match(lexer, text, pos)
             if found is None:
-                self._fail(lexer, text, pos, line, pos - line_start + 1)
+                self._fail(lexer, text, pos, line, pos - line_start + 1, state())
             value, kind = found  # type: ignore[misc]
             start, start_line, column = pos, line, pos - line_start + 1
             pos += len(value)
@@ -202,7 +204,7 @@ class Parser:
             if kind not in self.ignore:
                 yield Token(kind, value, start, start_line, column, pos, line, pos - line_start + 1)
 
-    def _fail(self, lexer: int, text: str, pos: int, line: int, column: int) -> None:
+    def _fail(self, lexer: int, text: str, pos: int, line: int, column: int, state: int) -> None:
         """Lark's contextual lexer: what no terminal of the state matches may
         still be a token of the language (then the error names it)."""
         allowed = set(self.lexers[lexer][0]) - self.ignore
@@ -210,7 +212,7 @@ class Parser:
         if found is not None and found[1] not in self.ignore:
             value, kind = found
             end = pos + len(value)
-            raise UnexpectedToken(Token(kind, value, pos, line, column, end, line, column + len(value)), allowed)
+            raise UnexpectedToken(Token(kind, value, pos, line, column, end, line, column + len(value)), allowed, state)
         raise UnexpectedCharacters(pos, line, column, allowed)
 
     # ---- the parser
@@ -234,7 +236,7 @@ class Parser:
         try:
             return self.states[state][token.type]
         except KeyError:
-            raise UnexpectedToken(token, {s for s in self.states[state] if s.isupper()}) from None
+            raise UnexpectedToken(token, {s for s in self.states[state] if s.isupper()}, state) from None
 
     def _feed(self, token: Token, states: list[int], values: list[_Entry], builder: Any) -> None:
         while True:

@@ -19,9 +19,9 @@ from .records import record
 class OptionError(ValueError):
     """An option value of the wrong type or range (code E306 or E308)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, hint: str | None = None):
         super().__init__(message)
-        self.code = code
+        self.code, self.hint = code, hint
 
 
 class RuleError(Exception):

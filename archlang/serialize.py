@@ -17,8 +17,17 @@ from .checker.checked import CheckedNetwork, Row
 from .pipeline import Analysis
 from .source import displayable
 
-#: The version of the JSON's shape.
+#: The version of the JSON's shape: the key `version` of every object, and the
+#: schema shipped as archlang/schema/check-v{VERSION}.json.
 VERSION = 1
+SCHEMA = Path(__file__).resolve().parent / "schema" / f"check-v{VERSION}.json"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of `archc check --json`, of this version."""
+    import json
+
+    return dict(json.loads(SCHEMA.read_text("utf-8")))
 
 
 def network_json(network: CheckedNetwork) -> dict[str, Any]:

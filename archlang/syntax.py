@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import ir, lalr
+from . import ir, lalr, mistakes
 from .diagnostics import ArchError, Collector, Diagnostic
-from .lalr import Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from .lalr import Token, UnexpectedInput
 from .limits import DEFAULT, MAX_DIGITS
 from .records import replace
 from .source import Source, Span
@@ -160,6 +160,11 @@ def _parser() -> lalr.Parser:
 def parse_text(text: str, builder: Any) -> Any:
     """The start rule's value for `text` (UnexpectedInput on a syntax error)."""
     return _parser().parse(text, builder, fold_line_break)
+
+
+def _parse_example(text: str) -> None:
+    """Parse a mistake's example (mistakes.py learns the state it fails in)."""
+    parse_text(text, _ToIR(Collector(None)))
 
 
 def _span(meta: object) -> Span:
@@ -324,10 +329,19 @@ class _ToIR:
         dims: list[ir.Expr] = [ir.Number(self._whole(d, span), span) for d in sizes]
         for kind, dim in more:
             if (kind == "@") != (len(dims) == 1):  # the channels come first, then @, then sizes joined by x
-                self.out.error("E102", f"unexpected '{kind}' in the input's shape", dim.span,
-                               "write the input as C@HxW, e.g. input 3@(res)x(res)")
+                self._bad_input(kind, dim.span, span)
             dims.append(dim)
         return ir.InputDecl(tuple(dims), _span(meta))
+
+    def _bad_input(self, kind: str, at: Span, statement: Span) -> None:
+        """`input 28x28`, `input 32x32x3`: named (mistakes.py), else the misplaced '@' or 'x'."""
+        text = self.out.source.text[statement.start:statement.end] if self.out.source else ""
+        named = mistakes.input_shape(text, statement)
+        if named is not None:
+            self.out.error(named.code, named.message, named.span, named.hint)
+        else:
+            self.out.error("E102", f"unexpected '{kind}' in the input's shape", at,
+                           "write the input as C@HxW, e.g. input 3@(res)x(res)")
 
     def at_dim(self, meta, children):
         return ("@", children[0])
@@ -454,57 +468,6 @@ def _unmatched(source: Source, out: Collector, ch: str, offset: int, stack: list
         out.error("E104", f"'{ch}' closes nothing", source.span_at(offset), "remove it, or open the group before")
 
 
-def _describe(token: Token) -> str:
-    if token.type == "$END":
-        return "the end of the file"
-    if token.type == "_NL":
-        return "a line break"
-    return f"'{token.value}'"
-
-
-def _expected(expected: set[str]) -> str:
-    names = {
-        "NAME": "a name", "INT": "a number", "FLOAT": "a number", "SHAPE": "a shape such as 3@224x224",
-        "STRING": 'a quoted path', "LSQB": "'['", "LPAR": "'('", "RPAR": "')'", "RSQB": "']'",
-        "EQUAL": "'='", "COMMA": "','", "STAR": "'*'", "_NL": "a line break",
-    }
-    words = sorted({names.get(e, "") for e in expected} - {""})
-    return ", ".join(words[:5]) if words else "something else"
-
-
-def _code_before(text: str) -> str:
-    """The text before a bad token, less a trailing comment and blanks."""
-    head, newline, last = text.rpartition("\n")
-    return (head + newline + last.partition("#")[0]).rstrip(" \t\r")
-
-
-def _report_parse_error(source: Source, error: UnexpectedInput, out: Collector, text: str | None = None) -> None:
-    """A located, named diagnostic for Lark's error; `text` is what was parsed
-    (the source with earlier mistakes blanked out), positions as in the source."""
-    source = source if text is None else Source(source.name, text)
-    if isinstance(error, UnexpectedCharacters):
-        at = error.pos_in_stream or 0
-        out.error("E101", f"unexpected character {source.text[at]!r}", source.span_at(at))
-        return
-    assert isinstance(error, UnexpectedToken)
-    token = error.token
-    span = source.end_span if token.type == "$END" else _token_span(token)
-    # At the end of the file `span` is the last character, which comes before the token.
-    before = _code_before(source.text[: span.end if token.type == "$END" else span.start])
-    previous = source.span_at(len(before) - 1)
-    if before.endswith("*"):
-        out.error("E105", "'*' needs a repeat count", previous, "write the count after '*', as in [conv3-64]*2")
-    elif before.endswith("=") and not before.endswith("=="):
-        out.error("E108", "option has no value", previous, "write key=value, as in p=1")
-    elif "EQUAL" in error.expected and token.type != "_NL":
-        hint = "an option is written key=value; two layers need ',' or '->' between them"
-        out.error("E102", f"unexpected {_describe(token)}", span, hint)
-    elif token.type == "$END":
-        out.error("E106", "the file ends in the middle of a statement", span)
-    else:
-        out.error("E102", f"unexpected {_describe(token)}", span, f"expected {_expected(error.expected)}")
-
-
 #: Syntax errors reported in one file before archc stops looking for more.
 MAX_SYNTAX_ERRORS = 50
 
@@ -538,8 +501,8 @@ def parse_recovering(source: Source, max_depth: int = MAX_DEPTH) -> tuple[ir.Mod
             statements = parse_text(text, _ToIR(attempt))
             break
         except UnexpectedInput as error:
-            _report_parse_error(source, error, out, text)
-            blanked = _blank_statement(text, _error_offset(error, text))
+            mistakes.report(source, error, out, text, _parse_example)
+            blanked = _blank_statement(text, mistakes.error_offset(error, text))
             if blanked == text:
                 return None, out.items
             text = blanked
@@ -561,15 +524,6 @@ def _balanced(source: Source, out: Collector, max_depth: int) -> str | None:
             return None
         text = blanked
     return None
-
-
-def _error_offset(error: UnexpectedInput, text: str) -> int:
-    if isinstance(error, UnexpectedCharacters):
-        return error.pos_in_stream or 0
-    token = error.token  # type: ignore[attr-defined]
-    if token.type == "$END":
-        return max(0, len(text.rstrip()) - 1)
-    return token.start_pos or 0
 
 
 def _blank(text: str, start: int, end: int) -> str:

@@ -126,7 +126,8 @@ def test_the_wheel_ships_py_typed_the_grammar_and_every_arch_file(tmp_path: Path
     [wheel] = (tmp_path / "dist").glob("archlang-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     arch = [path for folder in ("stdlib", "zoo") for path in (ROOT / "archlang" / folder).glob("*.arch")]
-    wanted = {"archlang/py.typed", "archlang/grammars/archlang.lark"} | {p.relative_to(ROOT).as_posix() for p in arch}
+    wanted = {"archlang/py.typed", "archlang/grammars/archlang.lark", "archlang/schema/check-v1.json"} | {
+        p.relative_to(ROOT).as_posix() for p in arch}
     assert len(wanted) > 10 and wanted <= names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
 

@@ -230,20 +230,20 @@ def test_branches_are_one_node_with_their_join_from_the_table() -> None:
 #: The stages, lowest first: a module may import only from its own stage or those before it.
 STAGES = [
     {"records"},
-    {"_version", "limits", "nodes", "units", "_tables", "zoo", "lalr"},
+    {"_version", "limits", "nodes", "units", "_tables", "zoo", "lalr", "aliases", "colour"},
     {"source", "options"},
     {"diagnostics"},
-    {"ir"},
+    {"ir", "mistakes"},
     {"syntax"},
     {"scope"},
     {"layers", "kind", "channel_kinds", "token_kinds", "window_kinds", "partition_kinds"},
     {"joins"},
     {"checker"},
     {"pipeline", "accounting"},
-    {"serialize", "report", "render", "codegen", "interpret", "logits"},
+    {"serialize", "report", "render", "codegen", "interpret", "logits", "formats", "sweep"},
     {"tables", "runtime", "volumes"},
     {"notebook", "lexer"},
-    {"cli", "__init__", "__main__", "lsp"},
+    {"files", "cli", "__init__", "__main__", "lsp"},
 ]
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .. import ir, layers
+from .. import aliases, ir, layers
 from ..layers import Kind
 from ..limits import MAX_DIGITS
 from ..options import Option, OptionError
@@ -225,15 +225,23 @@ def _kind(ctx: Context, call: ir.Call) -> tuple[Kind | None, Any]:
                 call.span.start, call.span.start + len(call.name))
     blocks = ctx.scope.blocks
     if call.args or call.kwargs:
-        hint = suggest(call.name, blocks) or suggest(call.name.lower(), layers.BY_NAME)
+        hint = (framework_hint(ctx, call) or aliases.layer_hint(call.name) or suggest(call.name, blocks)
+                or suggest(call.name.lower(), layers.BY_NAME))
         ctx.error("E211", f"undefined block '{call.name}'", span, hint or blocks_hint(ctx.scope))
         return None, None
     head = match[0].lower() if match else call.name.lower()
-    hint = suggest(head, layers.BY_NAME)
-    if hint and match:
+    hint = aliases.layer_hint(call.name) or suggest(head, layers.BY_NAME)
+    if hint and match and hint.startswith("did you mean"):
         hint = hint.replace("'?", f"{match[1]}'?")
     ctx.error("E201", f"unknown layer '{call.name}'", span, hint or suggest(call.name, blocks))
     return None, None
+
+
+def framework_hint(ctx: Context, call: ir.Call) -> str | None:
+    """`Conv2D(32, 3)`, `Linear(512, 10)`: a Keras or PyTorch layer call, and archlang's form of it."""
+    text = _text(ctx, call.span)
+    form = aliases.translate(text)
+    return f"{text} is {aliases.framework(text)}'s notation; archlang writes {form}" if form else None
 
 
 @functools.lru_cache(maxsize=64)  # once per scope: a file may have thousands of blocks and of mistakes
@@ -258,26 +266,53 @@ def _given(ctx: Context, call: ir.Call, kind: Kind, size: Any) -> dict[str, tupl
         if value is None:
             continue
         if slot is None:
-            ctx.error("E202", f"{kind.name} does not take {what}", call.span)
+            ctx.error("E202", f"{kind.name} does not take {what}", call.span, _slot_hint(ctx, call, kind, what))
             ok = False
         else:
             given[slot] = (value, call.span if literal else value.span, literal)
     if len(call.args) > len(kind.positional):
         ctx.error("E202", f"{kind.name} takes at most {len(kind.positional)} positional "
-                  f"argument{'s' * (len(kind.positional) != 1)}, got {len(call.args)}", call.span)
+                  f"argument{'s' * (len(kind.positional) != 1)}, got {len(call.args)}", call.span,
+                  framework_hint(ctx, call))
         return None
     for name, arg in zip(kind.positional, call.args):
+        channels = _channel_count(arg) if name == "eps" else None
+        if channels is not None:  # BatchNorm2d(64): PyTorch's num_features, not an eps
+            ctx.error("E308", f"{call.name}({channels}) would set {kind.name}'s eps to {channels}", arg.span,
+                      f"PyTorch's first argument is the channels; {kind.name} takes them from the layer before: "
+                      f"write {kind.name} (an eps is written {kind.name}(1e-5))")
+            ok = False
+            continue
         ok &= _give(ctx, given, kind, name, arg, arg.span)
     for option in (*call.kwargs, *call.options):
         spec = kind.option(option.key)
         if spec is None:
             keys = kind.option_index.keys()
             ctx.error("E202", f"{kind.name} has no option '{option.key}'", option.span,
-                      suggest(option.key, keys) or f"its options are: {', '.join(o.name for o in kind.options)}")
+                      aliases.option_hint(option.key, _text(ctx, option.value.span)) or suggest(option.key, keys)
+                      or f"its options are: {', '.join(o.name for o in kind.options)}")
             ok = False
         else:
             ok &= _give(ctx, given, kind, spec.name, option.value, option.span)
     return given if ok else None
+
+
+def _channel_count(arg: ir.Expr) -> int | None:
+    """A whole number of at least 1 written where an eps goes: a channel count, not an eps."""
+    value = arg.value if isinstance(arg, ir.Number) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+
+def _slot_hint(ctx: Context, call: ir.Call, kind: Kind, what: str) -> str | None:
+    """`pool3-2`: a pool has no count; its stride follows '/' (`pool3/2`)."""
+    if what != "a count (-N)" or kind.stride is None or call.count is None or call.stride is not None:
+        return None
+    return f"{kind.name} takes a stride after '/': {call.name}/{_text(ctx, call.count.span)}"
+
+
+def _text(ctx: Context, span: Span) -> str:
+    """The source text a span covers."""
+    return ctx.source.text[span.start:span.end]
 
 
 def _give(ctx: Context, given: dict[str, Any], kind: Kind, name: str, value: Any, span: Span) -> bool:
@@ -314,7 +349,7 @@ def _convert(ctx: Context, kind: Kind, option: Option, value: Any, span: Span, o
         else:
             opts[option.name] = option.convert(value, f"{kind.name}'s {option.name}")
     except (OptionError, EvalError) as error:
-        ctx.error(error.code, str(error), getattr(error, "span", span))
+        ctx.error(error.code, str(error), getattr(error, "span", span), getattr(error, "hint", None))
         return False
     return True
 
@@ -328,7 +363,8 @@ def activation(value: Any) -> Act | None:
     kind = layers.ACTIVATIONS.get(str(name).lower())
     if kind is None:
         names = ", ".join(sorted({k.name for k in layers.ACTIVATIONS.values()}))
-        raise OptionError("E308", f"'{layers.describe(name)}' is not an activation (one of: none, {names})")
+        raise OptionError("E308", f"'{layers.describe(name)}' is not an activation (one of: none, {names})",
+                          suggest(str(name).lower(), layers.ACTIVATIONS))
     if len(args) > len(kind.positional):
         raise OptionError("E308", f"{kind.name} takes at most {len(kind.positional)} arguments")
     given = dict(zip(kind.positional, args))
