@@ -307,6 +307,60 @@ def zoo_command(names: tuple[str, ...], family: str | None, fmt: str) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
+@main.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; list each file that would change (exit 1 if any would).")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
+def fmt_command(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Format FILES in place in archlang's one layout; `-` reads standard
+    input and writes the result to standard output.
+
+    \b
+    The layout: `a, b`, `a -> b`, `{a | b}`, `{x + f}`, `{x * f}`, `[f]*2`,
+    `conv3-64/2 p=1`, `n - 1`, `network n(k = 64)`; every line break and
+    comment where the author put it (trailing comments aligned as written,
+    at least two spaces after the code); at most one blank line. Formatting
+    twice changes nothing, and never changes what `archc check` reports.
+    A file with a syntax error is reported and left as it is.
+
+    \b
+    archc fmt architectures/*.arch          rewrite in place
+    archc fmt --check architectures/*.arch  for CI: list what would change
+    archc fmt --diff vgg16.arch             show the change, write nothing
+    cat vgg16.arch | archc fmt -            a filter, for editors
+    Exit status: 0 done (or nothing to change), 1 a file has errors or
+    (--check) would change, 2 usage.
+    """
+    from . import printer
+    from .pipeline import load
+
+    status = 0
+    for path in files:
+        try:
+            source = _stdin(DEFAULT) if path == "-" else load(Path(path), DEFAULT.max_bytes)
+            formatted = printer.format_source(source)
+        except ArchError as error:
+            _print_diagnostics(error.diagnostics, False)
+            status = max(status, 1)
+            continue
+        except printer.FormatError as error:
+            click.echo(f"archc: internal error, {displayable(path)} left as it is: {error}", err=True)
+            sys.exit(2)
+        changed = formatted != source.text
+        if show_diff and changed:
+            click.echo(printer.diff(source.text, formatted, displayable(source.name)), nl=False)
+        if check_only and changed:
+            click.echo(f"would reformat {displayable(source.name)}", err=True)
+            status = 1
+        elif path == "-" and not show_diff:
+            click.echo(formatted, nl=False)
+        elif changed and not show_diff:
+            _write_output(path, formatted.encode("utf-8"))
+            click.echo(f"reformatted {displayable(path)}", err=True)
+    sys.exit(status)
+
+
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 

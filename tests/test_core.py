@@ -234,7 +234,7 @@ STAGES = [
     {"diagnostics"},
     {"ir"},
     {"syntax"},
-    {"scope"},
+    {"scope", "printer"},
     {"layers", "kind", "channel_kinds", "token_kinds"},
     {"joins"},
     {"checker"},
