@@ -32,7 +32,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import syntax
+from . import ir, syntax
 from .diagnostics import ArchError
 from .lalr import Meta, Token, UnexpectedInput
 from .source import Source, normalise_lines
@@ -152,15 +152,15 @@ class _Owners:
         return list(zip(tokens, self._owner))
 
 
-def _read(source: Source) -> list[tuple[Token, _Rule | None]]:
-    """Every token of a source with the rule it belongs to; ArchError if it does not parse."""
-    syntax.parse(source)  # every syntax error, coded and located
+def _read(source: Source) -> tuple[ir.Module, list[tuple[Token, _Rule | None]]]:
+    """A source's IR, and every token with the rule it belongs to; ArchError if it does not parse."""
+    module = syntax.parse(source)  # every syntax error, coded and located
     owners = _Owners()
     try:
         syntax.parse_text(source.text, owners, owners.fold)
     except UnexpectedInput as error:  # parse() accepted it: this parse must too
         raise FormatError(f"{source.name}: the second parse failed: {error}") from None
-    return owners.roles(owners.tokens)
+    return module, owners.roles(owners.tokens)
 
 
 # ---- spacing within a line -------------------------------------------------------------
@@ -330,13 +330,13 @@ def _blank_lines(out: list[str]) -> list[str]:
 def format_source(source: Source) -> str:
     """The canonical text of a source. ArchError (with every syntax error) if
     it does not parse; FormatError if the result would not mean the same."""
-    tokens = _read(source)
+    module, tokens = _read(source)
     lines = _lines(source.text, tokens)
     _mark_continuations(lines)
     _lay_out_code(lines)
     out = _blank_lines(_lay_out_comments(lines))
     result = "\n".join(out) + "\n" if out else ""
-    _verify(source, result, [line.comment for line in lines if line.comment is not None])
+    _verify(module, Source(source.name, result), [line.comment for line in lines if line.comment is not None])
     return result
 
 
@@ -350,21 +350,25 @@ def format_text(text: str, name: str = "<string>") -> str:
     return format_source(Source(name, normalise_lines(text)))
 
 
-def _verify(source: Source, result: str, comments: list[str]) -> None:
+def _verify(module: ir.Module, printed: Source, comments: list[str]) -> None:
     """The printed text parses to the same IR and holds the same comments, in order."""
     try:
-        printed = syntax.parse(Source(source.name, result))
+        again, tokens = _read(printed)
     except ArchError as error:
-        raise FormatError(f"{source.name}: the formatted text does not parse:\n{error}") from None
-    if printed != syntax.parse(source):
-        raise FormatError(f"{source.name}: the formatted text would mean something else")
-    kept = [line.comment for line in _lines(result, _read(Source(source.name, result))) if line.comment is not None]
-    if kept != comments:
-        raise FormatError(f"{source.name}: the formatted text would lose or change a comment")
+        raise FormatError(f"{printed.name}: the formatted text does not parse:\n{error}") from None
+    if again != module:
+        raise FormatError(f"{printed.name}: the formatted text would mean something else")
+    if [line.comment for line in _lines(printed.text, tokens) if line.comment is not None] != comments:
+        raise FormatError(f"{printed.name}: the formatted text would lose or change a comment")
 
 
 def diff(before: str, after: str, name: str) -> str:
     """A unified diff from `before` to `after`, both under `name` (empty when they are equal)."""
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 f"{name} (original)", f"{name} (formatted)")
+    lines = difflib.unified_diff(_split(before), _split(after), f"{name} (original)", f"{name} (formatted)")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _split(text: str) -> list[str]:
+    """Lines with their line feeds, split at line feeds only (as the lexer counts them, not at U+2028)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    return lines[:-1] if text.endswith("\n") or not text else [*lines[:-1], lines[-1][:-1]]

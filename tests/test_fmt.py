@@ -183,12 +183,12 @@ def respace(text: str, rng: random.Random, undoable: bool = False) -> str:
     line above), and blank lines added only beside blank lines."""
     from archlang import printer
 
-    lines = printer._lines(text, printer._read(Source("<messy>", text)))
+    lines = printer._lines(text, printer._read(Source("<messy>", text))[1])
     printer._mark_continuations(lines)
     one_line = {n for n, line in enumerate(lines, start=1)
                 if not line.continues and (n == len(lines) or not lines[n].continues)}
     out, at = [], 0
-    for token in (t for t, _ in printer._read(Source("<messy>", text)) if t.type != "_NL"):
+    for token in (t for t, _ in printer._read(Source("<messy>", text))[1] if t.type != "_NL"):
         gap = text[at:token.start_pos]
         if "\n" not in gap and "#" not in gap and at and rng.random() < 0.5 and (
                 not undoable or token.line in one_line):
@@ -216,7 +216,7 @@ def comments(text: str) -> list[str]:
     from archlang import printer
 
     source = Source("<c>", text)
-    return [line.comment for line in printer._lines(text, printer._read(source)) if line.comment is not None]
+    return [line.comment for line in printer._lines(text, printer._read(source)[1]) if line.comment is not None]
 
 
 SMALL = [p for p in SHIPPED if p.stat().st_size < 4000]
@@ -307,3 +307,70 @@ def test_fmt_help_teaches() -> None:
     assert status == 0
     for taught in ("--check", "--diff", "archc fmt --check architectures/*.arch", "`{a | b}`", "standard input"):
         assert taught in out
+
+
+# ---- the documentation ---------------------------------------------------------------------------
+
+
+def blocks(path: Path, language: str, section: str = "") -> list[str]:
+    text = path.read_text("utf-8")
+    if section:
+        text = text[text.index(section):]
+        text = text[:text.find("\n## ", 1)]
+    return re.findall(rf"```{language}\n(.*?)```", text, re.DOTALL)
+
+
+def test_the_readme_example_formats_as_shown_and_checks() -> None:
+    before, after = blocks(ROOT / "README.md", "arch", "## Formatting")
+    assert before != after
+    assert format_text(before) == after
+    assert archlang.check(after).params == archlang.check(before).params == 103_930
+
+
+def test_the_python_example_of_the_docs_prints_what_it_says() -> None:
+    (code,) = blocks(ROOT / "docs" / "fmt.md", "python")
+    call, *expected = code.strip().splitlines()[2:]
+    text = eval(call.removeprefix("print(").removesuffix(', end="")'))  # the format_text(...) call
+    assert text.splitlines() == [line.removeprefix("# ") for line in expected]
+
+
+def test_the_git_hook_of_the_docs_refuses_a_commit_of_an_unformatted_spec(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("git") is None:
+        pytest.skip("no git")
+    (hook,) = blocks(ROOT / "docs" / "fmt.md", "sh", "## A pre-commit hook")
+    bin_dir = tmp_path / "bin"  # `archc` on PATH: this interpreter's archlang
+    bin_dir.mkdir()
+    (bin_dir / "archc").write_text(f"#!/bin/sh\nexec {sys.executable} -m archlang \"$@\"\n")
+    (bin_dir / "archc").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    repo = tmp_path / "repo"
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
+
+    repo.mkdir()
+    git("init", "-q")
+    (repo / ".git" / "hooks" / "pre-commit").write_text(hook)
+    (repo / ".git" / "hooks" / "pre-commit").chmod(0o755)
+    (repo / "net.arch").write_text("network n\ninput 3\nfc-10,softmax\n")
+    git("add", "net.arch")
+    refused = git("commit", "-q", "-m", "unformatted")
+    assert refused.returncode == 1
+    assert "would reformat net.arch" in refused.stderr
+    assert "run: archc fmt net.arch" in refused.stderr
+    (repo / "net.arch").write_text(format_text((repo / "net.arch").read_text()))
+    git("add", "net.arch")
+    assert git("commit", "-q", "-m", "formatted").returncode == 0
+
+
+def test_fmt_does_not_import_torch() -> None:
+    from test_no_torch import probe
+
+    assert probe("fmt", "--check", "architectures/vgg16.arch") == "EXIT 0 HEAVY -"
