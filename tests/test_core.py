@@ -234,7 +234,7 @@ STAGES = [
     {"diagnostics"},
     {"ir"},
     {"syntax"},
-    {"scope", "printer"},
+    {"scope", "printer", "unparse"},
     {"layers", "kind", "channel_kinds", "token_kinds"},
     {"joins"},
     {"checker"},

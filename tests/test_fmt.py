@@ -374,3 +374,56 @@ def test_fmt_does_not_import_torch() -> None:
     from test_no_torch import probe
 
     assert probe("fmt", "--check", "architectures/vgg16.arch") == "EXIT 0 HEAVY -"
+
+
+# ---- IR to text (archlang/unparse.py) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=rel)
+def test_ir_to_text_parses_back_to_the_same_ir(path: Path) -> None:
+    from archlang import syntax
+    from archlang.unparse import module_text
+
+    module = syntax.parse(Source(rel(path), path.read_text("utf-8")))
+    text = module_text(module)
+    assert syntax.parse(Source(rel(path), text)) == module
+    assert format_text(text) == text
+
+
+def test_ir_to_text_of_every_fixture() -> None:
+    from archlang import syntax
+    from archlang.unparse import module_text
+
+    for case in [*identity_cases(), *(before for _, before, _ in pair_cases())]:
+        module = syntax.parse(Source("<case>", case))
+        assert syntax.parse(Source("<case>", module_text(module))) == module, case
+
+
+def test_ir_built_by_a_program_is_written_as_a_spec() -> None:
+    """IR without spans (an importer's): the usual order, one layer a line, parentheses where needed."""
+    from archlang import ir
+    from archlang.unparse import module_text, node_text
+
+    k, c = ir.Name("k"), ir.Name("c")
+    module = ir.Module(
+        Source("<built>", ""),
+        networks=(ir.NetworkDecl("net", (ir.Param("k", ir.Number(16)), ir.Param("c", None))),),
+        inputs=(ir.InputDecl((ir.Number(3), ir.Binary("*", k, ir.Number(2)), ir.Number(32))),),
+        defaults=(ir.Default((), (ir.Option("act", ir.Name("relu")),), "act"),
+                  ir.Default(("conv",), (ir.Option("bn", ir.Number(True)),))),
+        defs=(ir.Def("block", (ir.Param("c", None),), ir.Seq((ir.Branch("+", (ir.Identity(), ir.Seq((
+            ir.Call("conv3", count=c), ir.Call("conv3", count=c))))),))),),
+        body=ir.Seq((ir.Repeat(ir.Call("block", (ir.Binary("*", ir.Binary("+", k, ir.Number(1)), ir.Number(2)),)),
+                               ir.Binary("-", c, ir.Number(1))),
+                     ir.Call("fc", count=ir.Number(10), options=(ir.Option("p", ir.Unary("-", ir.Number(1))),)))),
+    )
+    assert module_text(module) == (
+        "network net(k = 16, c)\n"
+        "input 3@(k * 2)x(32)\n"
+        "act relu\n"
+        "default conv bn=true\n"
+        "def block(c) = {x + conv3-c, conv3-c}\n"
+        "block((k + 1) * 2)*(c - 1)\n"
+        "fc-10 p=-1\n")
+    assert node_text(ir.Binary("-", k, ir.Binary("-", c, ir.Number(1)))) == "k - (c - 1)"
+    assert node_text(ir.IfElse(ir.Name("t"), ir.Number(1.5e-6), ir.Number(0))) == "1.5e-06 if t else 0"
