@@ -33,8 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import ir, syntax
-from .diagnostics import ArchError
+from .diagnostics import ArchError, Diagnostic
 from .lalr import Meta, Token, UnexpectedInput
+from .nodes import room_to_recurse
 from .source import Source, normalise_lines
 
 __all__ = ["FormatError", "diff", "format_source", "format_text"]
@@ -330,6 +331,15 @@ def _blank_lines(out: list[str]) -> list[str]:
 def format_source(source: Source) -> str:
     """The canonical text of a source. ArchError (with every syntax error) if
     it does not parse; FormatError if the result would not mean the same."""
+    try:
+        with room_to_recurse():  # comparing IR recurses as deep as the spec nests
+            return _format(source)
+    except RecursionError:  # thousands of operators in a row (1+1+...+1): as `archc check` says
+        message = "the spec nests too deeply to format (hundreds of operators in a row)"
+        raise ArchError([Diagnostic("error", "E109", message, None, source)]) from None
+
+
+def _format(source: Source) -> str:
     module, tokens = _read(source)
     lines = _lines(source.text, tokens)
     _mark_continuations(lines)

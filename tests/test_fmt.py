@@ -117,6 +117,25 @@ def test_the_printer_refuses_a_result_that_means_something_else(monkeypatch: pyt
         format_text("{a | b}\n")
 
 
+def test_long_operator_chains_format_or_get_E109_never_a_recursion_error() -> None:
+    assert format_text("input 3\nfc-(" + "1+" * 5000 + "1)\n") == "input 3\nfc-(" + "1 + " * 5000 + "1)\n"
+    with pytest.raises(archlang.ArchError) as info:
+        format_text("input 3\nfc-(" + "1+" * 25_000 + "1)\n")
+    assert [(d.code, d.span) for d in info.value.errors] == [("E109", None)]
+
+
+def test_fmt_reports_a_printer_bug_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archlang import printer
+
+    spec = tmp_path / "a.arch"
+    spec.write_text("{a|b}\n", "utf-8")
+    monkeypatch.setattr(printer, "_text", lambda token: "+" if token.value == "|" else token.value)
+    status, out, err = archc_in_process_outputs("fmt", str(spec))
+    assert (status, out) == (2, "")
+    assert err.startswith(f"archc: internal error, {spec} left as it is: {spec}: the formatted text would mean")
+    assert spec.read_text("utf-8") == "{a|b}\n"
+
+
 def test_diff_is_a_unified_diff() -> None:
     assert diff("fc-10,pool\n", "fc-10, pool\n", "a.arch") == (
         "--- a.arch (original)\n+++ a.arch (formatted)\n@@ -1 +1 @@\n-fc-10,pool\n+fc-10, pool\n")
