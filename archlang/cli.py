@@ -308,13 +308,14 @@ def zoo_command(names: tuple[str, ...], family: str | None, fmt: str) -> None:
 
 
 @main.command("fmt")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; list each file that would change (exit 1 if any would).")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
 def fmt_command(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
-    """Format FILES in place in archlang's one layout; `-` reads standard
-    input and writes the result to standard output.
+    """Format FILES in place in archlang's one layout (a folder: every .arch
+    file under it); `-` reads standard input and writes the result to
+    standard output.
 
     \b
     The layout: `a, b`, `a -> b`, `{a | b}`, `{x + f}`, `{x * f}`, `[f]*2`,
@@ -325,7 +326,7 @@ def fmt_command(files: tuple[str, ...], check_only: bool, show_diff: bool) -> No
     A file with a syntax error is reported and left as it is.
 
     \b
-    archc fmt architectures/*.arch          rewrite in place
+    archc fmt architectures/                rewrite in place
     archc fmt --check architectures/*.arch  for CI: list what would change
     archc fmt --diff vgg16.arch             show the change, write nothing
     cat vgg16.arch | archc fmt -            a filter, for editors
@@ -336,7 +337,8 @@ def fmt_command(files: tuple[str, ...], check_only: bool, show_diff: bool) -> No
     from .pipeline import load
 
     status = 0
-    for path in files:
+    folders = {f: sorted(map(str, Path(f).rglob("*.arch"))) for f in files if f != "-" and Path(f).is_dir()}
+    for path in [p for f in files for p in folders.get(f, [f])]:
         try:
             source = _stdin(DEFAULT) if path == "-" else load(Path(path), DEFAULT.max_bytes)
             formatted = printer.format_source(source)

@@ -18,10 +18,10 @@ spaced (`n - 1`). The layout then:
   column at one column still;
 - keeps at most one blank line, none at the start or end; writes `→` as `->`.
 
-Options keep the order they are written in: it shows in the layers' labels
-(`op` in `archc check --json`, the boxes of a diagram), so reordering them
-would change what a check reports. The result is checked before it is
-returned: it must parse to the same IR and hold the same comments.
+Options keep the order they are written in (the author's, as black keeps
+keyword arguments: `conv5-256 p=2 g=2` as the paper's table has it); the IR
+keeps it too. The result is checked before it is returned: it must parse to
+the same IR and hold the same comments.
 """
 
 from __future__ import annotations

@@ -279,6 +279,17 @@ def test_fmt_rewrites_in_place_and_says_so(tmp_path: Path) -> None:
     assert archc_in_process_outputs("fmt", str(ugly)) == (0, "", "")
 
 
+def test_fmt_of_a_folder_formats_every_spec_under_it(tmp_path: Path) -> None:
+    (tmp_path / "deep").mkdir()
+    for name in ("b.arch", "deep/a.arch", "notes.txt"):
+        (tmp_path / name).write_text("fc-10,softmax\n", "utf-8")
+    status, _, err = archc_in_process_outputs("fmt", "--check", str(tmp_path))
+    assert (status, err) == (1, f"would reformat {tmp_path / 'b.arch'}\nwould reformat {tmp_path / 'deep/a.arch'}\n")
+    assert archc_in_process_outputs("fmt", str(tmp_path))[0] == 0
+    assert [(tmp_path / n).read_text("utf-8") for n in ("b.arch", "deep/a.arch", "notes.txt")] == [
+        "fc-10, softmax\n", "fc-10, softmax\n", "fc-10,softmax\n"]
+
+
 def test_fmt_check_lists_what_would_change_and_writes_nothing(tmp_path: Path) -> None:
     ugly = tmp_path / "ugly.arch"
     ugly.write_text("fc-10,softmax\n", "utf-8")
@@ -324,7 +335,8 @@ def test_fmt_dash_reads_standard_input_and_writes_standard_output() -> None:
 def test_fmt_help_teaches() -> None:
     status, out, _ = archc_in_process_outputs("fmt", "--help")
     assert status == 0
-    for taught in ("--check", "--diff", "archc fmt --check architectures/*.arch", "`{a | b}`", "standard input"):
+    for taught in ("--check", "--diff", "archc fmt --check architectures/*.arch", "`{a | b}`", "standard input",
+                   "a folder"):
         assert taught in out
 
 
