@@ -352,12 +352,13 @@ def _format(source: Source) -> str:
 
 def format_text(text: str, name: str = "<string>") -> str:
     """The canonical text of a spec given as text (line breaks of any system
-    read as \\n); ArchError with its coded, located diagnostics if it does not parse.
+    read as \\n, a byte order mark dropped); ArchError with its coded,
+    located diagnostics if it does not parse.
 
         >>> format_text("network n\\ninput 3@32x32\\n[conv3-16 p=1,pool]*2 ,fc-10\\n")
         'network n\\ninput 3@32x32\\n[conv3-16 p=1, pool]*2, fc-10\\n'
     """
-    return format_source(Source(name, normalise_lines(text)))
+    return format_source(Source(name, normalise_lines(text.removeprefix("\ufeff"))))  # a BOM, as a file drops it
 
 
 def _verify(module: ir.Module, printed: Source, comments: list[str]) -> None:

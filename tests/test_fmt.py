@@ -94,8 +94,8 @@ def test_fixtures_cover_every_rule_of_the_grammar() -> None:
     assert expected - seen == set()
 
 
-def test_line_breaks_of_any_system_trailing_spaces_tabs_and_a_missing_last_newline() -> None:
-    assert format_text("network n\r\ninput 3 \t\r\n\tfc-10,\t pool   # c  \r\n[a]*2") == (
+def test_a_byte_order_mark_line_breaks_of_any_system_trailing_spaces_tabs_and_no_last_newline() -> None:
+    assert format_text("\ufeffnetwork n\r\ninput 3 \t\r\n\tfc-10,\t pool   # c  \r\n[a]*2") == (
         "network n\ninput 3\nfc-10, pool     # c\n[a]*2\n")  # the comment keeps its column, 16
 
 
