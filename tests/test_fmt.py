@@ -136,6 +136,20 @@ def test_fmt_reports_a_printer_bug_and_writes_nothing(tmp_path: Path, monkeypatc
     assert spec.read_text("utf-8") == "{a|b}\n"
 
 
+def test_the_docstring_example_runs() -> None:
+    import doctest
+
+    from archlang import printer
+
+    assert doctest.testmod(printer).attempted == 1
+    assert doctest.testmod(printer).failed == 0
+
+
+def test_a_comment_on_the_last_line_without_a_line_break() -> None:
+    assert format_text("fc-10,softmax  # the end") == "fc-10, softmax  # the end\n"
+    assert format_text("fc-10\n# the end") == "fc-10\n# the end\n"
+
+
 def test_diff_is_a_unified_diff() -> None:
     assert diff("fc-10,pool\n", "fc-10, pool\n", "a.arch") == (
         "--- a.arch (original)\n+++ a.arch (formatted)\n@@ -1 +1 @@\n-fc-10,pool\n+fc-10, pool\n")
