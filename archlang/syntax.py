@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +158,10 @@ def _parser() -> lalr.Parser:
     return lalr.Parser(_tables)
 
 
-def parse_text(text: str, builder: Any) -> Any:
-    """The start rule's value for `text` (UnexpectedInput on a syntax error)."""
-    return _parser().parse(text, builder, fold_line_break)
+def parse_text(text: str, builder: Any, fold: Callable[[str, Token], bool] = fold_line_break) -> Any:
+    """The start rule's value for `text` (UnexpectedInput on a syntax error);
+    `fold` is the post-lexer, which sees every token (the formatter's records them)."""
+    return _parser().parse(text, builder, fold)
 
 
 def _parse_example(text: str) -> None:

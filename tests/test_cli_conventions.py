@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ARCHITECTURES_DIR, HEAD, ROOT, archc_command
+from conftest import ARCHITECTURES_DIR, HEAD, archc_command
 
 from archlang import colour
 from archlang.cli import main
@@ -209,36 +209,3 @@ def test_sweep_with_a_define_and_usage_errors() -> None:
         assert result.exit_code == 2 and message in result.output, (args, result.output)
     unknown = archc("check", ALPHAGO, "--sweep", "width=1,2")
     assert unknown.exit_code == 2 and "-D width: network 'alphago_policy' has no parameter 'width'" in unknown.stderr
-
-
-# ---- the README's section shows real runs ------------------------------------------------------
-
-README_SECTION = "## First errors, CI and the terminal"
-
-
-def _readme_runs() -> list[tuple[str, str]]:
-    """(command, what it prints) of each ```text block of the section that starts with `$ archc`."""
-    text = (ROOT / "README.md").read_text("utf-8")
-    section = text[text.index(README_SECTION):]
-    section = section[:section.index("\n## ", 1)]
-    runs = []
-    for block in section.split("```text\n")[1:]:
-        body = block[:block.index("```")]
-        command, _, printed = body.partition("\n")
-        if command.startswith("$ archc "):
-            runs.append((command[len("$ archc "):], printed))
-    return runs
-
-
-@pytest.mark.parametrize(("command", "printed"), _readme_runs())
-def test_the_readme_shows_what_archc_prints(command: str, printed: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import shlex
-
-    monkeypatch.chdir(ROOT)
-    result = archc(*shlex.split(command))
-    shown = result.output if "--format github" not in command else result.output.splitlines(keepends=True)[0]
-    assert shown == printed
-
-
-def test_the_readme_section_has_its_runs() -> None:
-    assert len(_readme_runs()) == 3

@@ -235,7 +235,7 @@ STAGES = [
     {"diagnostics"},
     {"ir", "mistakes"},
     {"syntax"},
-    {"scope"},
+    {"scope", "printer", "unparse"},
     {"layers", "kind", "channel_kinds", "token_kinds", "window_kinds", "partition_kinds"},
     {"joins"},
     {"checker"},

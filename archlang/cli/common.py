@@ -1,0 +1,190 @@
+"""What the commands share: the -D, limit and colour options, reading a spec (a file, stdin or a zoo name), printing diagnostics, exit statuses, and writing outputs.
+
+Exit codes: 0 ok (warnings allowed), 1 the spec has errors, 2 usage (an
+unknown -D name among them).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import files
+from ..checker.evaluate import parse_value
+from ..diagnostics import ArchError, Diagnostic
+from ..limits import CEILING, DEFAULT, Limits
+from ..pipeline import Analysis, analyze, analyze_source, check, check_source
+from ..source import Source, decode, displayable
+
+DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
+
+
+#: Keywords of `check` besides the network's parameters, which -D must not reach.
+SIZING = ("batch", "optimizer")
+
+
+#: check's limits as options of every command that checks: flag, `Limits` field, help.
+LIMITS = (
+    ("--max-layers", "max_layers", "Refuse specs that expand to more layers than this."),
+    ("--max-bytes", "max_bytes", "Refuse spec files (and imports) larger than this many bytes."),
+    ("--max-depth", "max_depth", "Refuse brackets nested deeper than this."),
+    ("--max-import-depth", "max_import_depth", "Refuse imports nested deeper than this many files."),
+)
+
+
+def limit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command check's limits as options; it receives them together
+    as `limits`, one `Limits`."""
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        command(limits=DEFAULT.updated({field: kwargs.pop(field) for _, field, _ in LIMITS}), **kwargs)
+
+    for flag, field, text in reversed(LIMITS):
+        run = click.option(flag, field, type=click.IntRange(min=1, max=getattr(CEILING, field)),
+                           default=getattr(DEFAULT, field),
+                           show_default=True, help=text)(run)
+    return run
+
+
+def defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip().isidentifier() or not value.strip():
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
+        if "," in value:
+            raise click.BadParameter(f"'{item}': -D takes one value; archc check --sweep {item} checks each",
+                                     ctx, param)
+        if name.strip() in Limits.names():
+            raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
+        if name.strip() in SIZING:  # check's own keywords: a -D of that name would set them, not the network
+            raise click.BadParameter(f"'{name.strip()}' sizes the memory estimate: use --{name.strip()}", ctx, param)
+        try:
+            params[name.strip()] = parse_value(value)
+        except ValueError as error:  # a number too long or not finite: a usage error, exit 2
+            raise click.BadParameter(f"'{name.strip()}': {error}", ctx, param) from None
+    return params
+
+
+def colour_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--color auto|always|never` on a command that prints diagnostics (colour.py decides)."""
+
+    @functools.wraps(command)
+    def run(color: str, **kwargs: Any) -> None:
+        click.get_current_context().meta["archc.color"] = color
+        command(**kwargs)
+
+    return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                        show_default=True, help="Colour the diagnostics: auto (on a terminal, unless "
+                        "NO_COLOR is set), always or never.")(run)
+
+
+def exit_status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
+    """The exit status of a spec with errors: 1, or 2 when one of them is a -D
+    name the network does not declare (E205), a mistake of usage like any
+    other bad option. A variant's unknown name (E205 too) is the spec's."""
+    defines = tuple(f"-D {name}:" for name in params)
+    usage = any(d.code == "E205" and d.message.startswith(defines) for d in diagnostics) if defines else False
+    return 2 if usage else 1
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
+    if as_json:
+        return
+    import os
+
+    from .. import colour
+
+    ctx = click.get_current_context(silent=True)
+    paint = colour.painter(ctx.meta.get("archc.color", "auto") if ctx else "auto", sys.stderr, os.environ)
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(paint), err=True, color=paint is colour.ansi)
+    errors = sum(d.is_error for d in diagnostics)
+    if errors:
+        click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
+
+
+STDIN = "<stdin>"
+
+
+def read_stdin(limits: Limits) -> Source:
+    """The spec on standard input, named <stdin> in diagnostics, read as a file
+    is (UTF-8, a BOM dropped); `ArchError` (E100) past --max-bytes."""
+    data = sys.stdin.buffer.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        message = f"{STDIN} is more than the limit of {limits.max_bytes:,} bytes"
+        raise ArchError([Diagnostic("error", "E100", message, None, Source(STDIN, ""), "raise --max-bytes")])
+    return Source(STDIN, decode(data))
+
+
+def analyze_path(path: str, params: dict[str, Any], limits: Limits) -> Analysis:
+    """`analyze` of a file, a zoo name, or `-` (standard input)."""
+    if path != "-":
+        return analyze(Path(path), limits=limits, **params)
+    try:
+        source = read_stdin(limits)
+    except ArchError as error:
+        return Analysis(None, diagnostics=list(error.diagnostics))
+    return analyze_source(source, params, limits)
+
+
+def check_path(path: str, params: dict[str, Any], limits: Limits) -> Any:
+    """`check` of a file, a zoo name, or `-` (standard input)."""
+    if path != "-":
+        return check(Path(path), limits=limits, **params)
+    return check_source(read_stdin(limits), params, limits)
+
+
+def checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
+    """The checked network, its warnings on stderr; exit 1 with the diagnostics on errors."""
+    try:
+        network = check_path(path, params, limits)
+    except ArchError as error:
+        print_diagnostics(error.diagnostics, False)
+        sys.exit(exit_status(error.diagnostics, params))
+    print_diagnostics(network.diagnostics, False)
+    return network
+
+
+def output_format(out: str, fmt: str | None, formats: tuple[str, ...], what: str) -> str:
+    """The output format: --format, else the suffix of OUT (svg for -); a usage error if not one of `formats`."""
+    chosen = fmt or ("svg" if out == "-" else Path(out).suffix.lstrip(".").lower())
+    if chosen not in formats:
+        endings = ", ".join("." + f for f in formats)
+        if fmt:
+            raise click.BadParameter(f"{fmt} is not one of {', '.join(formats)}{what}", param_hint="'--format'")
+        raise click.BadParameter(f"'{out}' must end in {endings}{what}", param_hint="'-o'")
+    return chosen
+
+
+def emit(out: str, data: bytes, binary: bool) -> None:
+    """Write to OUT, or to standard output for -; binary data is not written to a terminal."""
+    if out != "-":
+        write_output(out, data)
+        return
+    if binary and sys.stdout.isatty():
+        click.echo("archc: error: that format is binary and standard output is a terminal: redirect it "
+                   "(> out.png) or pipe it", err=True)
+        sys.exit(2)
+    click.echo(data, nl=False)
+
+
+def refuse_the_input(file: str, out: str) -> None:
+    """Usage error (exit 2) when the output is the input, by its name or through a link."""
+    if out != "-" and files.same_file(out, file):
+        raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
+
+
+def write_output(out: str, data: bytes) -> None:
+    """Write an output file, or exit 2 saying why it cannot be written."""
+    try:
+        files.write(Path(out), data)
+    except OSError as error:
+        click.echo(f"archc: error: cannot write {displayable(out)}: {error.strerror or error}", err=True)
+        sys.exit(2)
