@@ -115,6 +115,25 @@ class _Spliced(list[Any]):
     __slots__ = ()
 
 
+def literal(pattern: str) -> str | None:
+    """The string a regular expression matches when it matches one string only
+    (`act`, `\\-`, `@`), or None (a pattern with classes, groups or repeats)."""
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if i + 1 == len(pattern) or pattern[i + 1].isalnum():  # \d, \n, ... are classes or escapes
+                return None
+            out.append(pattern[i + 1])
+            i += 2
+        elif char in ".^$*+?{}[]|()":
+            return None
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out) or None
+
+
 # A stack entry: a value and the span of text it covers (None where it covers none).
 _Entry = tuple[Any, tuple[int, int, int] | None, tuple[int, int, int] | None]
 
@@ -136,6 +155,8 @@ class Parser:
         self.always: frozenset[str] = frozenset(tables.ALWAYS_ACCEPT)
         self._compiled: dict[int, re.Pattern[str]] = {}
         self._terminal_patterns: dict[str, re.Pattern[str]] = {}
+        # Most terminals are fixed strings (keywords, punctuation): matched by startswith, never compiled.
+        self._literals = {name: text for name, pattern in self.terminals.items() if (text := literal(pattern))}
         self._lexed: dict[int, int] = {}  # tokens lexed in each lexer before its alternation is compiled
 
     # ---- the lexer
@@ -170,6 +191,11 @@ class Parser:
 
     def _first_terminal(self, lexer: int, text: str, pos: int) -> tuple[str, str] | None:
         for name in self.lexers[lexer][0]:
+            fixed = self._literals.get(name)
+            if fixed is not None:
+                if text.startswith(fixed, pos):
+                    return fixed, name
+                continue
             pattern = self._terminal_patterns.get(name)
             if pattern is None:
                 pattern = self._terminal_patterns[name] = re.compile(self.terminals[name])

@@ -6,7 +6,8 @@ source text and checks every string annotation with regular expressions:
 for the 52 classes `archc check` imports, that was half of archlang's import
 time and a fifth of the whole process (issue 11's start-up target). A record
 is the part of dataclasses archlang uses, built with one `exec` per class (the
-`__init__`, whose positional signature and speed matter) and shared functions
+`__init__`, whose positional signature and speed matter, made when the class is
+first instantiated) and shared functions
 for the rest (`__eq__` and `__hash__` read the compared fields with one
 `operator.attrgetter`, in C).
 
@@ -128,9 +129,11 @@ def _build(cls: type[T], *, frozen: bool, eq: bool, repr: bool, slots: bool) -> 
     every = {f.name: f for base in reversed(cls.__mro__[1:]) for f in getattr(base, "__record_fields__", ())}
     every.update((f.name, f) for f in own)
     ordered = tuple(every.values())
+    _check_order(cls, ordered)
+    home: list[type] = [cls]  # the class the record ends up as (with slots, a new one)
     namespace: dict[str, Any] = {
         "__record_fields__": ordered,
-        "__init__": _init(cls, ordered, frozen),
+        "__init__": _lazy_init(home, ordered, frozen),
     }
     compared = tuple(f.name for f in ordered if f.compare)
     if repr:
@@ -144,7 +147,8 @@ def _build(cls: type[T], *, frozen: bool, eq: bool, repr: bool, slots: bool) -> 
         namespace["__setattr__"] = _frozen_setattr
         namespace["__delattr__"] = _frozen_delattr
     if slots:
-        return _with_slots(cls, namespace, own, frozen)
+        home[0] = _with_slots(cls, namespace, own, frozen)
+        return home[0]
     for name, value in namespace.items():
         setattr(cls, name, value)
     return cls
@@ -176,17 +180,34 @@ def _is_class_var(annotation: Any) -> bool:
     return text.startswith(("ClassVar", "typing.ClassVar"))
 
 
-def _init(cls: type, ordered: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
-    """`__init__` from source text, as dataclasses makes it: a positional
-    signature in field order, defaults bound as names of the closure."""
+def _check_order(cls: type, ordered: tuple[Field, ...]) -> None:
     seen_default = False
-    params, body = [], []
-    scope: dict[str, Any] = {"MISSING": MISSING, "_set": object.__setattr__}
     for f in ordered:
         if f.has_default:
             seen_default = True
         elif seen_default:
             raise TypeError(f"{cls.__name__}: field {f.name!r} without a default follows a field with one")
+
+
+def _lazy_init(home: list[type], ordered: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+    """An `__init__` that makes the real one on the first call and puts it in
+    its place: of the classes a check imports, half are never instantiated in
+    a run, and making an `__init__` (an exec) is most of what a record costs."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        real = _init(home[0], ordered, frozen)
+        type.__setattr__(home[0], "__init__", real)
+        real(self, *args, **kwargs)
+
+    return __init__
+
+
+def _init(cls: type, ordered: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+    """`__init__` from source text, as dataclasses makes it: a positional
+    signature in field order, defaults bound as names of the closure."""
+    params, body = [], []
+    scope: dict[str, Any] = {"MISSING": MISSING, "_set": object.__setattr__}
+    for f in ordered:
         value = f.name
         if f.default_factory is not MISSING:
             scope[f"_factory_{f.name}"] = f.default_factory

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import ir, lalr, mistakes
+from . import ir, lalr
 from .diagnostics import ArchError, Collector, Diagnostic
 from .lalr import Token, UnexpectedInput
 from .limits import DEFAULT, MAX_DIGITS
@@ -337,6 +337,8 @@ class _ToIR:
 
     def _bad_input(self, kind: str, at: Span, statement: Span) -> None:
         """`input 28x28`, `input 32x32x3`: named (mistakes.py), else the misplaced '@' or 'x'."""
+        from . import mistakes  # here: only a syntax error needs the table of mistakes (start-up, issue 11)
+
         text = self.out.source.text[statement.start:statement.end] if self.out.source else ""
         named = mistakes.input_shape(text, statement)
         if named is not None:
@@ -503,6 +505,8 @@ def parse_recovering(source: Source, max_depth: int = MAX_DEPTH) -> tuple[ir.Mod
             statements = parse_text(text, _ToIR(attempt))
             break
         except UnexpectedInput as error:
+            from . import mistakes
+
             mistakes.report(source, error, out, text, _parse_example)
             blanked = _blank_statement(text, mistakes.error_offset(error, text))
             if blanked == text:

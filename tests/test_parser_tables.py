@@ -168,3 +168,14 @@ def test_a_check_opens_nothing_in_the_shared_temporary_folder(tmp_path: Path):
     assert sorted(p.name for p in shared.iterdir()) == sorted([".lark_cache_root_x_3_11.tmp",
                                                                f".lark_cache_{os.getuid()}.tmp"])
     assert tempfile.gettempdir() != str(shared)  # this process's own folder is untouched
+
+
+def test_fixed_terminals_are_matched_as_strings() -> None:
+    """The lexer matches a terminal that is one fixed string with startswith (no regex to
+    compile at start-up); everything with a class, group or repeat stays a regex."""
+    assert [lalr.literal(p) for p in ("act", "\\-", "@", "\\->", "→", "//", "\\(")] == [
+        "act", "-", "@", "->", "→", "//", "("]
+    assert [lalr.literal(p) for p in ("[0-9]+", "\\d", "a|b", "(?:==|!=)", "x*", "\\n", "")] == [None] * 7
+    fixed = {name for name, pattern in _tables.TERMINALS.items() if lalr.literal(pattern)}
+    assert {"NAME", "INT", "FLOAT", "SHAPE", "STRING", "COMMENT", "WS", "_NL", "COMPARE"}.isdisjoint(fixed)
+    assert {"ACT", "COMMA", "LSQB", "__ANON_0", "X"} <= fixed

@@ -143,3 +143,18 @@ def test_is_record_and_fields_of_something_else() -> None:
     assert is_record(Point) and is_record(Point(1)) and not is_record(object())
     with pytest.raises(TypeError, match="not a record"):
         fields(object())
+
+
+def test_init_is_made_on_first_use_and_checks_its_arguments_from_the_first_call() -> None:
+    @record(frozen=True, slots=True)
+    class Fresh:
+        a: int
+        b: int = 2
+
+    lazy = Fresh.__init__
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
+        Fresh()  # type: ignore[call-arg]
+    assert Fresh.__init__ is not lazy  # the real one took its place
+    assert (Fresh(1).a, Fresh(1).b, Fresh(b=3, a=1).b) == (1, 2, 3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'c'"):
+        Fresh(1, c=3)  # type: ignore[call-arg]

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .. import aliases, ir, layers
+from .. import ir, layers
 from ..layers import Kind
 from ..limits import MAX_DIGITS
 from ..options import Option, OptionError
@@ -224,6 +224,8 @@ def _kind(ctx: Context, call: ir.Call) -> tuple[Kind | None, Any]:
     span = Span(call.span.line, call.span.col, call.span.line, call.span.col + len(call.name),
                 call.span.start, call.span.start + len(call.name))
     blocks = ctx.scope.blocks
+    from .. import aliases  # here: only an unknown name needs the frameworks' words (start-up, issue 11)
+
     if call.args or call.kwargs:
         hint = (framework_hint(ctx, call) or aliases.layer_hint(call.name) or suggest(call.name, blocks)
                 or suggest(call.name.lower(), layers.BY_NAME))
@@ -239,6 +241,8 @@ def _kind(ctx: Context, call: ir.Call) -> tuple[Kind | None, Any]:
 
 def framework_hint(ctx: Context, call: ir.Call) -> str | None:
     """`Conv2D(32, 3)`, `Linear(512, 10)`: a Keras or PyTorch layer call, and archlang's form of it."""
+    from .. import aliases
+
     text = _text(ctx, call.span)
     form = aliases.translate(text)
     return f"{text} is {aliases.framework(text)}'s notation; archlang writes {form}" if form else None
@@ -287,6 +291,8 @@ def _given(ctx: Context, call: ir.Call, kind: Kind, size: Any) -> dict[str, tupl
     for option in (*call.kwargs, *call.options):
         spec = kind.option(option.key)
         if spec is None:
+            from .. import aliases
+
             keys = kind.option_index.keys()
             ctx.error("E202", f"{kind.name} has no option '{option.key}'", option.span,
                       aliases.option_hint(option.key, _text(ctx, option.value.span)) or suggest(option.key, keys)

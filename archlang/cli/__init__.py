@@ -1,14 +1,16 @@
 """archc: the command line. I/O and exit codes only; the work is in the stages.
 
 One module per group of commands (check; render and table; build; zoo, fmt
-and lsp), each a plain click command that this package adds to the `archc`
-group; common.py holds what they share. Exit codes: 0 ok (warnings
+and lsp), each a plain click command; the `archc` group imports a command's
+module only when that command runs (or --help lists them all), so `archc
+check` pays for no other command's imports. common.py holds what they share. Exit codes: 0 ok (warnings
 allowed), 1 the spec has errors, 2 usage (an unknown -D name among them).
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
 
 import click
@@ -16,8 +18,34 @@ import click
 from .. import files
 from .._version import __version__
 
+#: Each command and where it lives: module:function of this package.
+COMMANDS = {
+    "check": "check:check_command",
+    "render": "draw:render_command",
+    "table": "draw:table_command",
+    "zoo": "tools:zoo_command",
+    "fmt": "tools:fmt_command",
+    "build": "build:build_command",
+    "lsp": "tools:lsp_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module when the command is asked for
+    (click's documented pattern for lazily loaded subcommands)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(f".{module}", __name__), name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archc")
 def main() -> None:
     """archc: check, draw and compile network architectures written in paper notation.
@@ -51,12 +79,3 @@ def run() -> None:
         if error.errno != errno.EPIPE:  # `archc check f.arch | head` is no error
             sys.stderr.write(f"archc: error: cannot write the output: {error.strerror or error}\n")
         sys.exit(2)
-
-
-from .build import build_command
-from .check import check_command
-from .draw import render_command, table_command
-from .tools import fmt_command, lsp_command, zoo_command
-
-for _command in (check_command, render_command, table_command, zoo_command, fmt_command, build_command, lsp_command):
-    main.add_command(_command)

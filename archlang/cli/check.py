@@ -31,6 +31,8 @@ CI_FORMATS = ("github", "sarif")
 
 
 def _sweeps(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
+    if not values:
+        return ()
     from .. import sweep
 
     try:

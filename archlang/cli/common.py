@@ -95,7 +95,7 @@ def exit_status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
-    if as_json:
+    if as_json or not diagnostics:  # a clean check imports no colour
         return
     import os
 
