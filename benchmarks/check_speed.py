@@ -9,7 +9,8 @@ The figures:
 - `archc check architectures/vgg16.arch` as a whole process (the `archc` entry
   point beside this Python), against `python -c "import torch"` started the
   same way: the checker must cost a twentieth of a torch import (the open-core issue). Each command runs
-  once first, unmeasured, so that both read their files from a warm disk.
+  once first, unmeasured, so that both read their files from a warm disk; then five rounds of
+  three checks and one import, the ratio the median of the rounds' ratios (start_up_rounds).
   Before that, `python -m compileall -q` byte-compiles the archlang package,
   as any install or first run does: where PYTHONDONTWRITEBYTECODE=1 is set
   (as on some CI machines) every `archc` start would otherwise recompile it.
@@ -143,28 +144,44 @@ def compile_package() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(archlang.__file__).parent)], check=True)
 
 
+#: Rounds of the start-up figures: each runs archc check three times and import torch once, back to back.
+ROUNDS = 5
+
+
 @functools.cache
-def archc_vgg16_seconds() -> float:
+def start_up_rounds() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per round: the median of three `archc check vgg16.arch` and one `import torch`.
+
+    The two are timed in turn, round by round, and the ratio is the median of
+    the rounds' ratios: on this shared machine both swing by a third within a
+    minute, and timing all of one and then all of the other (medians of 9 and
+    of 5) let a slow minute fall on one side only (ratios from 0.040 to 0.071
+    for the same code). The forward ratios of build_speed.py pair the same way."""
     compile_package()
-    return median_wall([str(ARCHC), "check", str(VGG16)], runs=9)
-
-
-@functools.cache
-def import_torch_seconds() -> float:
-    return median_wall([sys.executable, "-c", "import torch"], runs=5)
+    check, torch = [str(ARCHC), "check", str(VGG16)], [sys.executable, "-c", "import torch"]
+    wall_seconds(check)  # once each first, unmeasured: a warm disk for both
+    wall_seconds(torch)
+    checks, imports = [], []
+    for _ in range(ROUNDS):
+        checks.append(statistics.median(wall_seconds(check) for _ in range(3)))
+        imports.append(wall_seconds(torch))
+    return tuple(checks), tuple(imports)
 
 
 def archc_process() -> Result:
-    return result("archc check vgg16.arch, whole process (median of 9)", archc_vgg16_seconds(), "s")
+    return result(f"archc check vgg16.arch, whole process (median of {ROUNDS} rounds of 3)",
+                  statistics.median(start_up_rounds()[0]), "s")
 
 
 def torch_process() -> Result:
-    return result('python -c "import torch", whole process (median of 5)', import_torch_seconds(), "s")
+    return result(f'python -c "import torch", whole process (median of {ROUNDS} rounds)',
+                  statistics.median(start_up_rounds()[1]), "s")
 
 
 def process_ratio() -> Result:
-    return result("ratio archc check vgg16 / import torch", archc_vgg16_seconds() / import_torch_seconds(), "",
-                  0.05)
+    ratios = [check / torch for check, torch in zip(*start_up_rounds())]
+    return result(f"ratio archc check vgg16 / import torch (median of {ROUNDS} paired rounds)",
+                  statistics.median(ratios), "", 0.05)
 
 
 def zoo_names() -> Result:
