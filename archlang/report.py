@@ -130,9 +130,14 @@ def memory_heading(network: CheckedNetwork) -> str:
     return f"estimated at fp32 for a batch of {network.batch}, trained with {network.optimizer}"
 
 
+def memory_cells(network: CheckedNetwork) -> list[tuple[str, str, str, str]]:
+    """The memory estimate's rows as text: its name, the size that reads, the exact bytes, what it counts."""
+    return [(label, size_text(size, "bytes"), f"{size:,}", note) for label, size, note in memory_rows(network)]
+
+
 def memory_lines(network: CheckedNetwork) -> list[str]:
     """The memory estimate as a small table: the size that reads, the exact bytes, what it counts."""
-    cells = [(label, size_text(size, "bytes"), f"{size:,}", note) for label, size, note in memory_rows(network)]
+    cells = memory_cells(network)
     widths = [max(len(c[i]) for c in cells) for i in range(3)]
     lines = [f"memory      {memory_heading(network)} (--batch, --optimizer):"]
     for label, size, exact, note in cells:

@@ -89,8 +89,8 @@ def exit_status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
     """The exit status of a spec with errors: 1, or 2 when one of them is a -D
     name the network does not declare (E205), a mistake of usage like any
     other bad option. A variant's unknown name (E205 too) is the spec's."""
-    defines = tuple(f"-D {name}:" for name in params)
-    usage = any(d.code == "E205" and d.message.startswith(defines) for d in diagnostics) if defines else False
+    prefixes = tuple(f"-D {name}:" for name in params)
+    usage = any(d.code == "E205" and d.message.startswith(prefixes) for d in diagnostics) if prefixes else False
     return 2 if usage else 1
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..checker.checked import CheckedNetwork, Group, Layer
 from ..checker.depth import weight_depth, weight_layers
-from ..nodes import Node
+from ..checker.rows import walk_layers
 from ..records import record
 from ..units import short_count
 from .paths import Module, Unit, kernel_text, main_path, size_text, spatial, stride_of, unit_layer
@@ -89,16 +89,9 @@ def _layer_row(layer: Layer) -> _Row:
 def _module_row(module: Module, name: str) -> _Row:
     branch = module.branch
     cells = [cell for path in branch.paths for cell in _path_cells(path)]
-    params = sum(layer.params for layer in _layers(branch))
-    macs = sum(layer.macs for layer in _layers(branch))
+    layers = [layer for layer, _ in walk_layers(branch)]
+    params, macs = sum(layer.params for layer in layers), sum(layer.macs for layer in layers)
     return _Row(name, "", _output(branch.layer), weight_depth(branch), cells, params, macs)
-
-
-def _layers(node: object) -> list[Layer]:
-    """Every layer under a node, on any path."""
-    if isinstance(node, Layer):
-        return [node]
-    return [layer for child in node.iter_children() for layer in _layers(child)] if isinstance(node, Node) else []
 
 
 def _reduced(reduce: Layer, conv: Layer) -> _Row:

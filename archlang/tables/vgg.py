@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ..checker.checked import CheckedNetwork, Layer
 from ..checker.depth import weight_layers
-from ..report import HEADERS, listing_rows, memory_heading, memory_rows
-from ..units import fmt_shape, fp32_size, size_text
+from ..report import HEADERS, listing_rows, memory_cells, memory_heading
+from ..units import fmt_shape, fp32_size
 from .writers import Block
 
 #: Kinds the paper's table leaves out; the note under the table names them.
@@ -112,9 +112,8 @@ def _note(networks: list[CheckedNetwork], act: str | None) -> str:
 
 def listing_blocks(network: CheckedNetwork) -> tuple[list[Block], str]:
     """`archc check`'s table as blocks: header, input and layers, totals."""
-    total = ("total", "", fmt_shape(network.output), f"{network.params:,}", f"{network.macs:,}",
-             f"{network.batch * network.activation_elements:,}", "", "")
     values = network.batch * network.activation_elements
+    total = ("total", "", fmt_shape(network.output), f"{network.params:,}", f"{network.macs:,}", f"{values:,}", "", "")
     examples = "per example" if network.batch == 1 else f"for a batch of {network.batch}"
     note = (f"network {network.name} ({network.source.name}): MACs are multiply-accumulates; "
             f"FLOPs = 2 × MACs = {network.flops:,}. Memory counts activation values {examples} "
@@ -127,6 +126,6 @@ def accounting_blocks(network: CheckedNetwork) -> tuple[list[Block], str]:
     counts = (("trainable params", f"{network.trainable:,}", "", "updated by training"),
               ("frozen params", f"{network.frozen:,}", "", "frozen=true: kept fixed in training"),
               ("buffer values", f"{network.buffers:,}", "", "running statistics, fixed tables: not parameters"))
-    sizes = tuple((label, size_text(size, "bytes"), f"{size:,}", note) for label, size, note in memory_rows(network))
+    sizes = tuple(memory_cells(network))
     note = f"Memory {memory_heading(network)}. MACs are multiply-accumulates: 1 MAC = 2 FLOPs."
     return [Block((("", "count or size", "bytes", "what it counts"),)), Block(counts), Block(sizes)], note
