@@ -193,3 +193,20 @@ def test_hover_on_a_branch_shows_its_join_and_its_projection_shortcut() -> None:
     assert [line for line in found.markdown.splitlines() if line.startswith("| ")][1:] == [
         "| add1 `add` | 16@8x8 → 32@4x4 | 0 | 0 | 7/2 |",  # the last layer: no activation
         "| shortcut `conv1-32/2` | 16@8x8 → 32@4x4 | 544 | 8,192 | 1/2 |"]
+
+
+def test_hover_on_an_import_lists_the_blocks_of_that_file_only(tmp_path: Path) -> None:
+    write(tmp_path, "blocks.arch", "def a(c) = conv3-c\n")
+    write(tmp_path, "myblocks.arch", "def b(c) = conv3-c\n")
+    doc = Document('network n\ninput 3@8x8\nimport "blocks.arch"\nimport "myblocks.arch"\na(4), b(4)\n',
+                   tmp_path / "n.arch")
+    first, second = hover(doc, (3, 2)), hover(doc, (4, 2))
+    assert first is not None and first.markdown.endswith("blocks: `a`")  # not `a`, `b`: myblocks.arch ends alike
+    assert second is not None and second.markdown.endswith("blocks: `b`")
+
+
+def test_features_on_an_expression_as_deep_as_the_checker_takes_do_not_raise(tmp_path: Path) -> None:
+    doc = Document("network n(k = 1" + "+1" * 800 + ")\ninput 3@8x8\nfc-k\n", tmp_path / "n.arch")
+    assert doc.network is not None and doc.network.output == (801,)
+    assert hover(doc, (1, 20)) is not None  # a number deep in the chain: its path has 800 nodes
+    assert definition(doc, (3, 4)) is not None and [s.name for s in symbols(doc)][:1] == ["n"]

@@ -18,7 +18,7 @@ from ..checker import Block, Branched, CheckedNetwork, Layer, Row
 from ..checker.checked import Aside
 from ..diagnostics import Diagnostic
 from ..limits import DEFAULT, Limits
-from ..nodes import Node, Visitor
+from ..nodes import Node, Visitor, room_to_recurse
 from ..pipeline import Analysis, analyze_source
 from ..records import field, record
 from ..scope import Scope, build_scope
@@ -62,7 +62,8 @@ class Document:
         found = Index()
         tree = self.network.tree if self.network else None
         if tree is not None:
-            _Indexer().visit(tree, found)
+            with room_to_recurse():
+                _Indexer().visit(tree, found)
         return found
 
     @property
@@ -152,7 +153,8 @@ class _Output(Visitor):
 
 def output_of(node: Node) -> Shape | None:
     """The shape a checked node (a block's expansion, a top-level item) ends in."""
-    return _Output().visit(node)
+    with room_to_recurse():
+        return _Output().visit(node)
 
 
 # ---- positions ----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..report import rf_text
 from ..source import Span
 from ..units import fmt_shape, short_count
 from .document import Document, Expansion, Point, output_of
-from .locate import Binding, binding, call_target, innermost, path_at
+from .locate import Binding, binding, call_target, imported_file, innermost, path_at
 
 #: Rows a hover lists before it sums up the rest ("and 20 more").
 MAX_ROWS = 12
@@ -96,8 +96,10 @@ class _Describe(Visitor):
         scope = doc.scope
         if scope is None:
             return None
-        wanted = f"{node.path}.arch" if node.library else node.path
-        blocks = sorted(name for name, (_, home) in scope.blocks.items() if home.source.name.endswith(wanted))
+        file = imported_file(doc, node)  # the file itself: a suffix of its name would match myblocks.arch too
+        target = file.resolve() if file is not None else None
+        blocks = sorted(name for name, (_, home) in scope.blocks.items()
+                        if target is not None and home.source.path is not None and home.source.path.resolve() == target)
         where = "the standard library" if node.library else "a file next to this one"
         listed = ", ".join(f"`{b}`" for b in blocks) or "none"
         return f"**import {node.path}**: {where}\n\nblocks: {listed}"

@@ -11,14 +11,15 @@ imports. `call_target` says whether a call names a block (and which) or a layer 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import ir
 from ..checker.resolve import kind_quietly
 from ..layers import Kind
-from ..nodes import Node, Visitor
+from ..nodes import Node, Visitor, room_to_recurse
 from ..records import record
-from ..scope import Scope
+from ..scope import Scope, stdlib_folder, stdlib_names
 from ..source import Source
 from .document import Document, Point, contains
 
@@ -38,8 +39,21 @@ class _Enclosing(Visitor):
 def path_at(module: ir.Module, point: Point) -> list[Node]:
     """The nodes of `module` whose span holds `point`, outermost first."""
     path: list[Node] = []
-    _Enclosing().visit(module, point, path)
+    with room_to_recurse():  # as deep as the spec's nesting, as every walk (a chain 1+1+... of 800)
+        _Enclosing().visit(module, point, path)
     return path
+
+
+def imported_file(doc: Document, node: ir.Import) -> Path | None:
+    """The file an import names, if it exists: a module of the standard library, or a path next to the document."""
+    if node.library:
+        return Path(str(stdlib_folder().joinpath(f"{node.path}.arch"))) if node.path in stdlib_names() else None
+    base = doc.source.path.parent if doc.source.path else Path.cwd()
+    try:
+        file = (base / node.path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    return file if file.is_file() else None
 
 
 @record(frozen=True)

@@ -10,18 +10,16 @@ written, with the shape it ends in.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from .. import ir
 from ..nodes import Node, Visitor
 from ..records import record
-from ..scope import stdlib_folder, stdlib_names
 from ..source import Source, Span, displayable
 from ..units import fmt_shape
 from .document import Document, Point, name_span, output_of
 from .hover import signature
-from .locate import binding, call_target, path_at
+from .locate import binding, call_target, imported_file, path_at
 
 #: The first character of a file: where going to an import lands.
 FILE_START = Span(1, 1, 1, 1, 0, 0)
@@ -69,18 +67,6 @@ class _Definition(Visitor):
     def visit_Name(self, node: ir.Name, doc: Document, path: list[Node]) -> Location | None:
         found = binding(doc, path, node.id)
         return Location(found.source, found.node.span) if found else None  # type: ignore[attr-defined]
-
-
-def imported_file(doc: Document, node: ir.Import) -> Path | None:
-    """The file an import names, if it exists: a module of the standard library, or a path next to the document."""
-    if node.library:
-        return Path(str(stdlib_folder().joinpath(f"{node.path}.arch"))) if node.path in stdlib_names() else None
-    base = doc.source.path.parent if doc.source.path else Path.cwd()
-    try:
-        file = (base / node.path).resolve()
-    except (OSError, RuntimeError):
-        return None
-    return file if file.is_file() else None
 
 
 # ---- the outline --------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ from . import formatting
 from .complete import Completion, completions
 from .document import Document, to_client, to_point
 from .hover import hover
-from .navigate import FILE_START, Symbol, definition, imported_file, symbols
+from .locate import imported_file
+from .navigate import FILE_START, Symbol, definition, symbols
 
 SERVER = LanguageServer("archc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
 
