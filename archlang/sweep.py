@@ -32,7 +32,7 @@ def parse(text: str) -> Sweep:
     """`k=64,128,256` -> Sweep("k", (64, 128, 256)); ValueError saying what is wrong."""
     name, sep, values = text.partition("=")
     name = name.strip()
-    items = [v for v in values.split(",")]
+    items = values.split(",")
     if not sep or not name.isidentifier() or not all(v.strip() for v in items):
         raise ValueError(f"'{text}' is not NAME=VALUE,VALUE,... (e.g. --sweep k=64,128,256)")
     return Sweep(name, tuple(parse_value(v) for v in items))

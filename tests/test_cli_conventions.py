@@ -204,6 +204,11 @@ def test_sweep_with_a_define_and_usage_errors() -> None:
         (("--sweep", "k"), "'k' is not NAME=VALUE,VALUE,..."),
         (("--sweep", "k=1,,2"), "is not NAME=VALUE,VALUE,..."),
         (("--sweep", "k=128", "--json"), "--sweep prints its own table"),
+        # check's own keywords, refused by --sweep as by -D (a sweep of limits was a TypeError)
+        (("--sweep", "limits=1,2"), "'limits' names check's limits: use --max-layers, --max-bytes"),
+        (("-D", "limits=1"), "'limits' names check's limits: use --max-layers, --max-bytes"),
+        (("--sweep", "batch=1,2"), "'batch' sizes the memory estimate: use --batch"),
+        (("--sweep", "max_layers=5,6"), "'max_layers' is a limit: use --max-layers"),
     ):
         result = archc("check", ALPHAGO, *args)
         assert result.exit_code == 2 and message in result.output, (args, result.output)

@@ -25,6 +25,7 @@ from .common import (
     limit_options,
     print_diagnostics,
     read_stdin,
+    reserved_name,
 )
 
 CI_FORMATS = ("github", "sarif")
@@ -36,9 +37,12 @@ def _sweeps(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
     from .. import sweep
 
     try:
-        return tuple(sweep.parse(value) for value in values)
+        sweeps = tuple(sweep.parse(value) for value in values)
     except ValueError as error:
         raise click.BadParameter(str(error), ctx, param) from None
+    for problem in filter(None, (reserved_name(s.name) for s in sweeps)):  # as -D refuses them
+        raise click.BadParameter(problem, ctx, param)
+    return sweeps
 
 
 @click.command("check")

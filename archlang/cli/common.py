@@ -52,23 +52,35 @@ def limit_options(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+def reserved_name(name: str) -> str | None:
+    """Why `name` cannot be a network parameter on the command line (-D, --sweep): it
+    names a limit or sizes the memory estimate, check's own keywords; None if it can."""
+    if name in Limits.names():
+        return f"'{name}' is a limit: use --{name.replace('_', '-')}"
+    if name == "limits":  # check's keyword for all of them: as a parameter it met check's own (a TypeError)
+        return f"'limits' names check's limits: use {', '.join(flag for flag, _, _ in LIMITS)}"
+    if name in SIZING:
+        return f"'{name}' sizes the memory estimate: use --{name}"
+    return None
+
+
 def defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip().isidentifier() or not value.strip():
+        raw_name, sep, value = item.partition("=")
+        name = raw_name.strip()
+        if not sep or not name.isidentifier() or not value.strip():
             raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
         if "," in value:
             raise click.BadParameter(f"'{item}': -D takes one value; archc check --sweep {item} checks each",
                                      ctx, param)
-        if name.strip() in Limits.names():
-            raise click.BadParameter(f"'{name.strip()}' is a limit: use --{name.strip().replace('_', '-')}", ctx, param)
-        if name.strip() in SIZING:  # check's own keywords: a -D of that name would set them, not the network
-            raise click.BadParameter(f"'{name.strip()}' sizes the memory estimate: use --{name.strip()}", ctx, param)
+        problem = reserved_name(name)
+        if problem:
+            raise click.BadParameter(problem, ctx, param)
         try:
-            params[name.strip()] = parse_value(value)
+            params[name] = parse_value(value)
         except ValueError as error:  # a number too long or not finite: a usage error, exit 2
-            raise click.BadParameter(f"'{name.strip()}': {error}", ctx, param) from None
+            raise click.BadParameter(f"'{name}': {error}", ctx, param) from None
     return params
 
 
