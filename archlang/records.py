@@ -146,12 +146,24 @@ def _build(cls: type[T], *, frozen: bool, eq: bool, repr: bool, slots: bool) -> 
     if frozen:
         namespace["__setattr__"] = _frozen_setattr
         namespace["__delattr__"] = _frozen_delattr
+    for name in _written_by_hand(cls):  # as dataclasses: a method the class writes itself is kept
+        namespace.pop(name, None)
     if slots:
         home[0] = _with_slots(cls, namespace, own, frozen)
         return home[0]
     for name, value in namespace.items():
         setattr(cls, name, value)
     return cls
+
+
+def _written_by_hand(cls: type) -> list[str]:
+    """The methods a record would make that the class defines itself. A class that
+    defines __eq__ gets __hash__ = None from Python, which is not one written by hand."""
+    own = cls.__dict__
+    names = [name for name in ("__repr__", "__eq__") if name in own]
+    if "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own):
+        names.append("__hash__")
+    return names
 
 
 def _own_fields(cls: type) -> list[Field]:

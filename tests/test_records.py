@@ -158,3 +158,29 @@ def test_init_is_made_on_first_use_and_checks_its_arguments_from_the_first_call(
     assert (Fresh(1).a, Fresh(1).b, Fresh(b=3, a=1).b) == (1, 2, 3)
     with pytest.raises(TypeError, match="unexpected keyword argument 'c'"):
         Fresh(1, c=3)  # type: ignore[call-arg]
+
+
+def test_methods_the_class_writes_itself_are_kept() -> None:
+    @record(frozen=True)
+    class Own:
+        a: int
+
+        def __repr__(self) -> str:
+            return "own"
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Own)
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert (repr(Own(1)), Own(1) == Own(2), hash(Own(1))) == ("own", True, 7)
+
+    @record(frozen=True)
+    class OwnEq:
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert OwnEq(1) == OwnEq(2) and hash(OwnEq(1)) == hash(OwnEq(1))  # the record's hash, not Python's None
