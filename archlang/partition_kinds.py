@@ -17,16 +17,15 @@ from __future__ import annotations
 
 from .kind import Kind, Opts
 from .options import Option, RuleError, boolean, positive
-from .units import Shape, fmt_shape
+from .token_kinds import attention_macs, attention_params, heads_divide
+from .units import Shape
+from .window_kinds import need_map, relative_offsets
 
 
 def _shape(opts: Opts, x: Shape) -> Shape:
-    if len(x) != 3:
-        raise RuleError("E305", f"partitionattention needs a map C@HxW, but gets {fmt_shape(x)}")
-    heads, size = opts["heads"], opts["size"]
-    if x[0] % heads:
-        raise RuleError("E304", f"partitionattention with {heads} heads needs channels divisible by {heads}, "
-                        f"but the map has {x[0]}", f"{x[0]} / {heads} = {x[0] / heads:g}")
+    need_map(x, "partitionattention")
+    heads_divide(x[0], opts["heads"], "partitionattention", "channels ... the map has")
+    size = opts["size"]
     if x[1] % size or x[2] % size:
         raise RuleError("E308", f"partitionattention's {size}x{size} partitions do not tile the map "
                         f"{x[1]}x{x[2]}", "MaxViT needs each side a multiple of the partition size "
@@ -37,21 +36,14 @@ def _shape(opts: Opts, x: Shape) -> Shape:
     return x
 
 
-def _table(size: int) -> int:
-    """Relative offsets inside a PxP partition: (2P - 1)^2 of them."""
-    return (2 * size - 1) ** 2
-
-
 def _params(opts: Opts, x: Shape, y: Shape) -> int:
-    c = x[0]
-    return 3 * c * c + 3 * c + c * c + c + _table(opts["size"]) * opts["heads"]
+    return attention_params(x[0]) + relative_offsets(opts["size"]) * opts["heads"]
 
 
 def _macs(opts: Opts, x: Shape, y: Shape) -> int:
     """The projections in (3C per token) and out (C), and the two products QK^T and AV within each
     partition of P^2 tokens (blocks and grids alike)."""
-    c, tokens, members = x[0], x[1] * x[2], opts["size"] ** 2
-    return tokens * c * 3 * c + 2 * tokens * members * c + tokens * c * c
+    return attention_macs(x[1] * x[2], opts["size"] ** 2, x[0])
 
 
 def _label(opts: Opts) -> str:

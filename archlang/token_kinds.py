@@ -34,19 +34,29 @@ def _tokens(x: Shape, what: str) -> None:
                         "patchembed makes one from an image")
 
 
+def heads_divide(width: int, heads: int, what: str, of: str) -> None:
+    """E304 unless the heads split the width evenly (`of`: "features ... the tokens have" or the like)."""
+    noun, holder = of.split(" ... ")
+    if width % heads:
+        raise RuleError("E304", f"{what} with {heads} heads needs {noun} divisible by {heads}, but {holder} "
+                        f"{width}", f"{width} / {heads} = {width / heads:g}")
+
+
+def attention_params(width: int) -> int:
+    """Multi-head attention's projections: query, key and value (3C x C and 3C) and out (C x C and C)."""
+    return 4 * width * width + 4 * width
+
+
+def attention_macs(tokens: int, members: int, width: int) -> int:
+    """The projections in (3C per token) and out (C), and the two products QK^T and AV, each token
+    against the `members` tokens it attends to (all L for ViT, a window's or a partition's for Swin, MaxViT)."""
+    return tokens * width * 3 * width + 2 * tokens * members * width + tokens * width * width
+
+
 def _attention_shape(opts: Opts, x: Shape) -> Shape:
     _tokens(x, "attention")
-    if x[0] % opts["heads"]:
-        raise RuleError("E304", f"attention with {opts['heads']} heads needs features divisible by "
-                        f"{opts['heads']}, but the tokens have {x[0]}", f"{x[0]} / {opts['heads']} = "
-                        f"{x[0] / opts['heads']:g}")
+    heads_divide(x[0], opts["heads"], "attention", "features ... the tokens have")
     return x
-
-
-def _attention_macs(opts: Opts, x: Shape, y: Shape) -> int:
-    """The projections in (3D per token) and out (D), and the two products QK^T and AV (L x L x D each)."""
-    d, n = x
-    return n * d * 3 * d + 2 * n * n * d + n * d * d
 
 
 def _token_shape(opts: Opts, x: Shape) -> Shape:
@@ -71,7 +81,8 @@ PATCHEMBED = Kind(
 ATTENTION = Kind(
     name="attention", family="fc", aliases=("selfattention", "self_attention", "mhsa"),
     options=(Option("heads", positive, required=True, help="attention heads"),),
-    shape=_attention_shape, params=lambda o, x, y: 4 * x[0] * x[0] + 4 * x[0], macs=_attention_macs,
+    shape=_attention_shape, params=lambda o, x, y: attention_params(x[0]),
+    macs=lambda o, x, y: attention_macs(x[1], x[1], x[0]),
     label=lambda o: f"attention({o['heads']})", positional=("heads",), prefix="attn",
     doc="attention(h): multi-head self-attention over the tokens D@L (nn.MultiheadAttention: the "
         "query, key and value projections in one (3D, D) weight, then the output projection)",

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from .kind import Kind, Opts
 from .options import Option, RuleError, boolean, natural, positive
+from .token_kinds import attention_macs, attention_params, heads_divide
 from .units import Shape, fmt_shape
 
 #: The hidden width of Swin V2's continuous position bias MLP (torchvision's cpb_mlp: 2 -> 512 -> heads).
 CPB_HIDDEN = 512
 
 
-def _map(x: Shape, what: str) -> None:
+def need_map(x: Shape, what: str) -> None:
     if len(x) != 3:
         raise RuleError("E305", f"{what} needs a map C@HxW, but gets {fmt_shape(x)}")
 
@@ -44,11 +45,9 @@ def shifts(opts: Opts, x: Shape) -> tuple[int, int]:
 
 
 def _attention_shape(opts: Opts, x: Shape) -> Shape:
-    _map(x, "windowattention")
-    heads, window = opts["heads"], opts["window"]
-    if x[0] % heads:
-        raise RuleError("E304", f"windowattention with {heads} heads needs channels divisible by {heads}, "
-                        f"but the map has {x[0]}", f"{x[0]} / {heads} = {x[0] / heads:g}")
+    need_map(x, "windowattention")
+    window = opts["window"]
+    heads_divide(x[0], opts["heads"], "windowattention", "channels ... the map has")
     if opts["v2"] and window < 2:  # its offsets are scaled by 1/(W - 1): torchvision's table would be 0/0
         raise RuleError("E308", "windowattention v2=true needs a window of at least 2, but it is 1",
                         "Swin V2 scales the offsets by 1/(W - 1)")
@@ -58,17 +57,17 @@ def _attention_shape(opts: Opts, x: Shape) -> Shape:
     return x
 
 
-def _table(window: int) -> int:
-    """Relative offsets inside a WxW window: (2W - 1)^2 of them."""
+def relative_offsets(window: int) -> int:
+    """Relative offsets inside a WxW window (or partition): (2W - 1)^2 of them."""
     return (2 * window - 1) ** 2
 
 
 def _attention_params(opts: Opts, x: Shape, y: Shape) -> int:
     c, heads = x[0], opts["heads"]
-    projections = 3 * c * c + 3 * c + c * c + c
+    projections = attention_params(c)
     if opts["v2"]:  # a logit scale per head; the bias MLP: 2 -> 512 with bias, 512 -> heads without
         return projections + heads + 3 * CPB_HIDDEN + CPB_HIDDEN * heads
-    return projections + _table(opts["window"]) * heads
+    return projections + relative_offsets(opts["window"]) * heads
 
 
 def _attention_macs(opts: Opts, x: Shape, y: Shape) -> int:
@@ -76,16 +75,16 @@ def _attention_macs(opts: Opts, x: Shape, y: Shape) -> int:
     over the padded map; Swin V2 adds its position-bias MLP over the (2W - 1)^2 offsets."""
     c, window = x[0], opts["window"]
     tokens = padded(x[1], window) * padded(x[2], window)
-    macs = tokens * c * 3 * c + 2 * tokens * window * window * c + tokens * c * c
+    macs = attention_macs(tokens, window * window, c)
     if opts["v2"]:
-        macs += _table(window) * (2 * CPB_HIDDEN + CPB_HIDDEN * opts["heads"])
+        macs += relative_offsets(window) * (2 * CPB_HIDDEN + CPB_HIDDEN * opts["heads"])
     return macs
 
 
 def _attention_buffers(opts: Opts, x: Shape, y: Shape) -> int:
     """The relative position index of every pair of a window's tokens; Swin V2 also keeps the coordinates table."""
     pairs = opts["window"] ** 4
-    return pairs + (2 * _table(opts["window"]) if opts["v2"] else 0)
+    return pairs + (2 * relative_offsets(opts["window"]) if opts["v2"] else 0)
 
 
 def _attention_label(opts: Opts) -> str:
@@ -94,7 +93,7 @@ def _attention_label(opts: Opts) -> str:
 
 
 def _merge_shape(opts: Opts, x: Shape) -> Shape:
-    _map(x, "patchmerge")
+    need_map(x, "patchmerge")
     return (2 * x[0], -(-x[1] // 2), -(-x[2] // 2))
 
 
