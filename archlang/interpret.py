@@ -239,10 +239,15 @@ def _maxout(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
 def _shuffle(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
     groups = layer.opts["groups"]
     return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:]).transpose(1, 2).flatten(1, 2)
+
+
+def _channel_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
+    """A layer norm over the channels at each position: channels last, normalised, moved back."""
+    return F.layer_norm(x.movedim(1, -1), (x.shape[1],), weight, bias, eps).movedim(-1, 1)
+
+
 def _layernorm(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
-    """Over the channels at each position: channels last, normalised, moved back."""
-    last = x.movedim(1, -1)
-    return F.layer_norm(last, (x.shape[1],), t[0], t[1], layer.opts["eps"]).movedim(-1, 1)
+    return _channel_norm(x, t[0], t[1], layer.opts["eps"])
 
 
 def _pointwise(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
@@ -295,13 +300,12 @@ def _window_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor
     grid = grid.roll((-shift[0], -shift[1]), (2, 3))
     weight, qkv_bias, proj_weight, proj_bias = (t[3], t[4], t[5], t[6]) if o["v2"] else (t[2], t[3], t[4], t[5])
     bias = _offset_bias(layer, t)
+    qkv_biases = (qkv_bias[:c], None if o["v2"] else qkv_bias[c:2 * c], qkv_bias[2 * c:])  # no key bias in Swin V2
     out = torch.empty_like(grid)
     for top in range(0, size[0], win):
         for left in range(0, size[1], win):
             tokens = grid[:, :, top:top + win, left:left + win].flatten(2).transpose(1, 2)
-            q, k, v = (F.linear(tokens, weight[i * c:(i + 1) * c], qkv_bias[i * c:(i + 1) * c]) for i in range(3))
-            if o["v2"]:  # no key bias in Swin V2
-                k = F.linear(tokens, weight[c:2 * c])
+            q, k, v = (F.linear(tokens, weight[i * c:(i + 1) * c], qkv_biases[i]) for i in range(3))
             wrapped = [torch.arange(start, start + win) >= full - s
                        for start, full, s in ((top, size[0], shift[0]), (left, size[1], shift[1]))]
             rows, cols = wrapped[0].repeat_interleave(win), wrapped[1].repeat(win)
@@ -475,7 +479,7 @@ class _Run(Visitor):
         for item in items:
             x = self.visit(item, x, in_side)
         if join.opts.get("postnorm") is not None:
-            x = F.layer_norm(x.movedim(1, -1), (x.shape[1],), t[0], t[1], join.opts["postnorm"]).movedim(-1, 1)
+            x = _channel_norm(x, t[0], t[1], join.opts["postnorm"])
         else:
             x = t[0] * x
         return self.visit(last, x, in_side) if last is not None else x
