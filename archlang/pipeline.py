@@ -185,6 +185,15 @@ def _name_and_size(network: CheckedNetwork, name: str | None, batch: int, optimi
     network.batch, network.optimizer = batch, optimizer
 
 
+def sized(analysis: Analysis, batch: int = 1, optimizer: str = "sgd") -> Analysis:
+    """The analysis with its network's memory estimate for `batch` and `optimizer`
+    (checked as `analyze` checks them): for a source analysed on its own (`-`)."""
+    batch, optimizer = accounting.settings(batch, optimizer)
+    if analysis.network is not None:
+        _name_and_size(analysis.network, None, batch, optimizer)
+    return analysis
+
+
 def check_source(source: Source, params: Mapping[str, Any], limits: Limits) -> CheckedNetwork:
     """The checked network of one source, or `ArchError` with every diagnostic."""
     analysis = analyze_source(source, params, limits)

@@ -238,3 +238,11 @@ def test_volumes_go_to_standard_output_too() -> None:
     assert result.exit_code == 0 and result.stdout.lstrip().startswith("<")
     result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "png"])
     assert result.exit_code == 2 and "png is not one of svg, tex, tikz with --style volumes" in result.output
+
+
+def test_the_render_commands_formats_are_the_packages() -> None:
+    """cli/draw.py copies the formats so that --format's choices import neither package."""
+    from archlang import render, volumes
+    from archlang.cli import draw
+
+    assert (draw.GRAPH_FORMATS, draw.VOLUME_FORMATS) == (render.FORMATS, volumes.FORMATS)

@@ -91,11 +91,14 @@ def check_command(files: tuple[str, ...], as_json: bool, fmt: str, quiet: bool, 
     if as_json or fmt == "sarif":
         import json  # only --json needs it; every import counts in `archc check`'s start
 
-        from .. import formats
+        if fmt == "sarif":
+            from .. import formats
 
-        objects = [analysis_json(analysis, path) for path, analysis, _ in results]
-        log = formats.sarif((path, analysis.diagnostics) for path, analysis, _ in results)
-        click.echo(json.dumps(log if fmt == "sarif" else objects[0] if len(objects) == 1 else objects, indent=2))
+            printed: Any = formats.sarif((path, analysis.diagnostics) for path, analysis, _ in results)
+        else:
+            objects = [analysis_json(analysis, path) for path, analysis, _ in results]
+            printed = objects[0] if len(objects) == 1 else objects
+        click.echo(json.dumps(printed, indent=2))
     sys.exit(max(status for _, _, status in results))
 
 
@@ -105,9 +108,7 @@ def _check_one(path: str, params: dict[str, Any], limits: Limits, **sizing: Any)
     exit status. `sizing`: the batch and optimizer of the memory estimate."""
     options = click.get_current_context().params
     as_json, fmt = options["as_json"], options.get("fmt", "text")
-    analysis = analyze_path(path, params, limits)
-    if analysis.network is not None:
-        analysis.network.batch, analysis.network.optimizer = sizing["batch"], sizing["optimizer"]
+    analysis = analyze_path(path, params, limits, **sizing)
     if fmt == "github":
         from .. import formats
 

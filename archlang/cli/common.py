@@ -18,7 +18,7 @@ from .. import files
 from ..checker.evaluate import parse_value
 from ..diagnostics import ArchError, Diagnostic
 from ..limits import CEILING, DEFAULT, Limits
-from ..pipeline import Analysis, analyze, analyze_source, check, check_source
+from ..pipeline import Analysis, analyze, analyze_source, check, check_source, sized
 from ..source import Source, decode, displayable
 
 DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
@@ -135,15 +135,16 @@ def read_stdin(limits: Limits) -> Source:
     return Source(STDIN, decode(data))
 
 
-def analyze_path(path: str, params: dict[str, Any], limits: Limits) -> Analysis:
-    """`analyze` of a file, a zoo name, or `-` (standard input)."""
+def analyze_path(path: str, params: dict[str, Any], limits: Limits, **sizing: Any) -> Analysis:
+    """`analyze` of a file, a zoo name, or `-` (standard input); `sizing`: the
+    batch and optimizer of the memory estimate, as `analyze` takes them."""
     if path != "-":
-        return analyze(Path(path), limits=limits, **params)
+        return analyze(Path(path), limits=limits, **sizing, **params)
     try:
         source = read_stdin(limits)
     except ArchError as error:
         return Analysis(None, diagnostics=list(error.diagnostics))
-    return analyze_source(source, params, limits)
+    return sized(analyze_source(source, params, limits), **sizing)
 
 
 def check_path(path: str, params: dict[str, Any], limits: Limits) -> Any:

@@ -24,10 +24,9 @@ from .common import (
     refuse_the_input,
 )
 
-#: Formats of `--format` (the graph's, then the volume figure's).
+#: Formats of `--format`: the graph's and the volume figure's, as render.FORMATS and volumes.FORMATS
+#: (copied so that the option's choices need neither package; tests/test_render.py keeps them equal).
 GRAPH_FORMATS = ("svg", "png", "jpg", "jpeg", "pdf", "dot")
-
-
 VOLUME_FORMATS = ("svg", "tex", "tikz")
 
 
@@ -117,7 +116,7 @@ def _render_volumes(file: str, out: str, fmt: str | None, params: dict[str, Any]
     from .. import volumes
 
     refuse_the_input(file, out)
-    suffix = output_format(out, fmt, volumes.FORMATS, " with --style volumes")
+    suffix = output_format(out, fmt, VOLUME_FORMATS, " with --style volumes")
     network = checked_or_exit(file, params, limits)
     emit(out, volumes.render(network, suffix).encode("utf-8"), binary=False)
 
