@@ -22,7 +22,6 @@ STYLES: dict[str, str] = {
     "code": "1",
     "hint": "36",
 }
-CHOICES = ("auto", "always", "never")
 
 Painter = Callable[[str, str], str]
 

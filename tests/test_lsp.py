@@ -4,7 +4,7 @@ One server for the module: diagnostics of a file with errors (exact codes
 and ranges) and after an edit, one from an imported file, the hover on
 VGG-16's `conv3-64`, completion after `conv3-64 `, go to definition of a
 ResNet block into the standard library, the outline of ResNet-50, and
-formatting where the formatter is there. And `archc lsp` without pygls.
+formatting through the formatter. And `archc lsp` without pygls.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ async def test_the_outline_of_resnet50(client: LanguageClient) -> None:
 
 @IN_SESSION
 async def test_formatting_goes_through_the_formatter(client: LanguageClient, tmp_path: Path) -> None:
-    printer = pytest.importorskip("archlang.printer", reason="the formatter (archc fmt) is not in this archlang")
+    from archlang import printer
+
     text = "network n\ninput 3@32x32\n[conv3-16 p=1,pool]*2 ,fc-10\n"
     uri = await _open(client, write(tmp_path, "messy.arch", text))
     edits = await client.text_document_formatting_async(types.DocumentFormattingParams(

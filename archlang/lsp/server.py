@@ -203,19 +203,13 @@ def _symbol(ls: LanguageServer, doc: Document, symbol: Symbol) -> types.Document
                                 children=[_symbol(ls, doc, c) for c in symbol.children] or None)
 
 
-def _register_formatting() -> None:
-    """Formatting, where the formatter (`archc fmt`) is there to do it."""
-    if formatting.available():
-        SERVER.feature(types.TEXT_DOCUMENT_FORMATTING)(on_formatting)
-
-
+@SERVER.feature(types.TEXT_DOCUMENT_FORMATTING)
 def on_formatting(ls: LanguageServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     doc = document(ls, params.text_document.uri)
     formatted = formatting.format_document(doc)
-    if formatted is None or formatted == doc.text:
-        return [] if formatted is not None else None
+    if formatted is None:
+        return None
+    if formatted == doc.text:
+        return []
     end = types.Position(len(doc.source.lines), 0)
     return [types.TextEdit(types.Range(types.Position(0, 0), end), formatted)]
-
-
-_register_formatting()
