@@ -47,6 +47,11 @@ def weight_layers(network: CheckedNetwork) -> int:
     return weight_depth(network.tree)
 
 
+def weighted_layers(network: CheckedNetwork) -> list[Layer]:
+    """Every weight layer of the network, on any path, in the rows' order."""
+    return [row.layer for row in network.rows if row.layer.kind.weighted]
+
+
 def all_weight_layers(network: CheckedNetwork) -> int:
     """Every weight layer of the network, on any path (ResNet-18: 21, with its three projections)."""
-    return sum(1 for row in network.rows if row.layer.kind.weighted)
+    return len(weighted_layers(network))

@@ -92,10 +92,8 @@ class Drawer(Visitor):
     def __init__(self, network: CheckedNetwork, view: View | None = None):
         self.network = network
         self.view = view or View()
-        self.unroll = self.view.unroll
         self.rows = iter(network.rows)
-        self.nodes: dict[str, Node] = {}
-        self._made: list[str] = []  # node keys in the order made, to slice a path's new ones
+        self.nodes: dict[str, Node] = {}  # in the order made (a path's new ones are the last of them)
         self.edges: dict[tuple[str, str], Edge] = {}
         self.clusters: dict[str, Cluster] = {}
         self.fans: list[Fan] = []
@@ -133,7 +131,7 @@ class Drawer(Visitor):
         iterations = repeated.iterations
         if not iterations:
             return
-        if self.unroll:
+        if self.view.unroll:
             self._items(iterations)  # every iteration its own boxes, named conv3_1, conv3_2, ...
             return
         if not self.folds:
@@ -160,7 +158,7 @@ class Drawer(Visitor):
         ends: list[tuple[str, Shape, bool, bool]] = []
         firsts: list[str | None] = []
         for path in branch.paths:
-            made = len(self._made)
+            made = len(self.nodes)
             ends.append(self._path(functools.partial(self.visit, path), identity=not path.items))
             firsts.append(self._mark_path(made, fork, len(firsts)))
         self._join(join, ends)
@@ -191,7 +189,7 @@ class Drawer(Visitor):
     def _mark_path(self, made: int, fork: str, index: int) -> str | None:
         """The first box a path made (None for an identity path, or on a replay,
         which makes none); its boxes not yet in an inner path join its group."""
-        keys = self._made[made:]
+        keys = list(self.nodes)[made:]
         for key in keys:
             if self.nodes[key].group is None:
                 self.nodes[key].group = f"{fork}p{index}"
@@ -277,7 +275,6 @@ class Drawer(Visitor):
     def _new_node(self, role: str, cluster: str | None) -> Node:
         node = Node(role if role in ("input", "output") else f"n{len(self.nodes)}", role, cluster)
         self.nodes[node.key] = node
-        self._made.append(node.key)
         return node
 
     def _new_cluster(self, label: str, style: str) -> str:

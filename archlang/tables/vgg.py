@@ -11,7 +11,7 @@ of output shape, memory and weights per layer).
 from __future__ import annotations
 
 from ..checker.checked import CheckedNetwork, Layer
-from ..checker.depth import weight_layers
+from ..checker.depth import weight_layers, weighted_layers
 from ..report import HEADERS, listing_rows, memory_cells, memory_heading
 from ..units import fmt_shape, fp32_size
 from .writers import Block
@@ -38,16 +38,12 @@ def _shown(network: CheckedNetwork) -> list[Layer]:
     return [row.layer for row in network.rows if row.layer.kind.name not in _LEFT_OUT]
 
 
-def _weighted(network: CheckedNetwork) -> list[Layer]:
-    return [row.layer for row in network.rows if row.layer.kind.weighted]
-
-
 def hidden_activation(networks: list[CheckedNetwork]) -> str | None:
     """The activation the table may leave out, as the paper leaves out ReLU:
     one that follows every weight layer but the last, in every network."""
     names = set()
     for network in networks:
-        weighted = _weighted(network)
+        weighted = weighted_layers(network)
         if not weighted or weighted[-1].act is not None:
             return None
         names |= {layer.act_name for layer in weighted[:-1]}
