@@ -210,3 +210,12 @@ def test_features_on_an_expression_as_deep_as_the_checker_takes_do_not_raise(tmp
     assert doc.network is not None and doc.network.output == (801,)
     assert hover(doc, (1, 20)) is not None  # a number deep in the chain: its path has 800 nodes
     assert definition(doc, (3, 4)) is not None and [s.name for s in symbols(doc)][:1] == ["n"]
+
+
+def test_the_scope_of_a_checked_document_is_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit reads and parses the imports once, in the check, not again for completion and hover."""
+    from archlang.lsp import document
+
+    doc = _document(ARCHITECTURES_DIR / "resnet50.arch")
+    monkeypatch.setattr(document, "build_scope", lambda *args: pytest.fail("the scope was built again"))
+    assert doc.scope is doc.network.scope and "bottleneck" in doc.scope.blocks  # type: ignore[union-attr]

@@ -54,4 +54,4 @@ def check_module(module: ir.Module, params: Mapping[str, Any], limits: Limits = 
     listing = rows(tree) if tree is not None else []
     check_token_ids(ctx, listing)
     return CheckedNetwork(name, env, declared_input(ctx, module), shape, listing, tree, run.diagnostics,
-                          module.source, module, side_outputs(tree))
+                          module.source, module, side_outputs(tree), scope=scope)

@@ -24,6 +24,7 @@ from ..units import Shape, fmt_shape, short_count
 if TYPE_CHECKING:
     from ..joins import Join
     from ..layers import Kind
+    from ..scope import Scope
 
 #: An activation as resolved: its kind and options.
 Act = tuple["Kind", Mapping[str, Any]]
@@ -206,6 +207,7 @@ class CheckedNetwork:
     side_outputs: tuple[Shape, ...] = ()
     batch: int = 1  # examples per step, for the memory estimate and the shapes the report shows
     optimizer: str = "sgd"  # whose state the training memory estimate counts (accounting.OPTIMIZERS)
+    scope: Scope | None = field(default=None, repr=False)  # the blocks and lets it saw, its imports' too
 
     @property
     def layers(self) -> list[Row]:

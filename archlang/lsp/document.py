@@ -54,6 +54,8 @@ class Document:
         """The blocks and lets this file sees, its own and its imports' (None if it did not parse)."""
         if self.module is None:
             return None
+        if self.network is not None and self.network.scope is not None:
+            return self.network.scope  # the check built it: its imports are not read and parsed again
         return build_scope(self.module, self.limits)[0]
 
     @functools.cached_property
