@@ -86,6 +86,11 @@ class Diagnostic:
     hint: str | None = None
 
     @property
+    def message_and_hint(self) -> str:
+        """The message, and its hint on a line of its own: where one text must say both (CI, editors)."""
+        return self.message + (f"\nhint: {self.hint}" if self.hint else "")
+
+    @property
     def is_error(self) -> bool:
         return self.severity == "error"
 

@@ -63,7 +63,7 @@ def github_line(diagnostic: Diagnostic, fallback_file: str) -> str:
                           endColumn=str(max(diagnostic.col, diagnostic.end_col - 1)))
     properties["title"] = f"{diagnostic.code} {CODES.get(diagnostic.code, '')}".strip()
     fields = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
+    message = diagnostic.message_and_hint
     command = "error" if diagnostic.is_error else "warning"
     return f"::{command} {fields}::{escape_data(message)}"
 
@@ -102,7 +102,7 @@ def _result(diagnostic: Diagnostic, fallback_file: str, index: dict[str, int]) -
     location: dict[str, Any] = {"artifactLocation": {"uri": _uri(ci_path(diagnostic.file or fallback_file))}}
     if diagnostic.span is not None:
         location["region"] = _region(diagnostic)
-    text = diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
+    text = diagnostic.message_and_hint
     return {"ruleId": diagnostic.code, "ruleIndex": index[diagnostic.code],
             "level": "error" if diagnostic.is_error else "warning",
             "message": {"text": text}, "locations": [{"physicalLocation": location}]}

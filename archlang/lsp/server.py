@@ -124,7 +124,7 @@ def publish(ls: LanguageServer, uri: str, version: int | None) -> None:
 
 def _diagnostic(ls: LanguageServer, doc: Document, found: Diagnostic) -> types.Diagnostic:
     severity = types.DiagnosticSeverity.Error if found.is_error else types.DiagnosticSeverity.Warning
-    message = found.message + (f"\nhint: {found.hint}" if found.hint else "")
+    message = found.message_and_hint
     data = {"hint": found.hint, "file": found.file}
     if found.source is None or found.source.name == doc.source.name:
         return types.Diagnostic(_range(ls, doc.source, found.span), message, severity, found.code, source="archc",
