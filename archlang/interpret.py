@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from .checker.checked import Aside, Branched, CheckedNetwork, Group, Layer, Row
-from .joins import layer_scale_shape
+from .joins import body_end, layer_scale_shape
 from .layers import TABLES, bn_settings, window_of
 from .nodes import Node, Visitor
 from .units import Shape
@@ -478,8 +478,9 @@ class _Run(Visitor):
         items, last = path.split_droppath()
         for item in items:
             x = self.visit(item, x, in_side)
-        if join.opts.get("postnorm") is not None:
-            x = _channel_norm(x, t[0], t[1], join.opts["postnorm"])
+        end = body_end(join.opts)
+        if end is not None and end[0] == "postnorm":
+            x = _channel_norm(x, t[0], t[1], end[1])
         else:
             x = t[0] * x
         return self.visit(last, x, in_side) if last is not None else x

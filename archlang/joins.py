@@ -121,11 +121,20 @@ def crop_offsets(size: Shape, target: Shape) -> tuple[int, ...]:
 # ---- the residual sum ---------------------------------------------------------------
 
 
+#: The options that end a residual's body in a module of its own: a layer scale, or a post-norm.
+BODY_ENDS = ("scale", "postnorm")
+
+
+def body_end(opts: Opts) -> tuple[str, float] | None:
+    """The option that ends a residual's body (`scale=` or `postnorm=`) and its value; None for a plain sum."""
+    return next(((key, opts[key]) for key in BODY_ENDS if opts.get(key) is not None), None)
+
+
 def _sum_shape(opts: Opts, x: Shape, paths: list[Path]) -> Shape:
     """The written paths must agree; identity paths are made to fit afterwards (a shortcut).
     A layer scale multiplies one body: it needs one written path beside the identity."""
     written = [p for p in paths if not p.identity]
-    ends = [key for key in ("scale", "postnorm") if opts.get(key) is not None]
+    ends = [key for key in BODY_ENDS if opts.get(key) is not None]
     if ends and (len(written) != 1 or len(paths) != 2):
         raise RuleError("E311", f"{ends[0]}= ends the body of a residual {{x + f}}, but this sum has "
                         f"{len(written)} written path{'s' * (len(written) != 1)} and "

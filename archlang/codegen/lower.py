@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..checker.checked import Aside, Block, Branched, CheckedNetwork, Group, Layer, Repeated, Row
+from ..joins import body_end
 from ..layers import BY_KIND, bn_settings
 from ..nodes import Visitor
 from ..records import field, record
@@ -207,27 +208,28 @@ class Lowering(Visitor):
         first, so it comes before the body's layers in the state_dict, as
         torchvision's CNBlock registers its layer_scale and Swin V2's block
         its norm1 and norm2."""
-        scale, norm = node.layer.opts.get("scale"), node.layer.opts.get("postnorm")
-        if scale is None and norm is None:
+        end = body_end(node.layer.opts)
+        if end is None:
             self._branch(node, body)
             return
         inner = Body(top=False)
         y = node.layer.out_shape
-        if scale is not None:
-            inner.subs.append(Sub(inner.name("layer_scale"), layer_scale(y, scale)))
+        if end[0] == "scale":
+            inner.subs.append(Sub(inner.name("layer_scale"), layer_scale(y, end[1])))
         else:
-            inner.subs.append(Sub(inner.name("norm"), layernorm({"eps": norm}, y, y)))
-        self._branch(node, inner)
+            inner.subs.append(Sub(inner.name("norm"), layernorm({"eps": end[1]}, y, y)))
+        self._branch(node, inner, end[0])
         instance = Instance(inner)
         self.instances.append(instance)
         body.add(body.numbered("block"), instance, self.where(node.node.span), node.layer.in_shape,
                  node.layer.out_shape)
         body.kinds += inner.kinds
 
-    def _branch(self, node: Branched, body: Body) -> None:
+    def _branch(self, node: Branched, body: Body, end: str | None = None) -> None:
         """Paths from one input, each into a variable of its own (an identity
         path is the input itself), joined by the join's expression; then the
-        activation after the join, if any (a residual's)."""
+        activation after the join, if any (a residual's). `end`: the option
+        that ends the body (joins.body_end), in the module visit_Branched made."""
         join, rule = node.layer, JOINS[node.join.name]
         # A join that may carry an activation takes a name, as a layer does; the others only a row.
         name = self._layer_name(join, body) if node.join.act_after else None
@@ -241,8 +243,8 @@ class Lowering(Visitor):
                 outs.append(start)
                 continue
             body.var, body.target = start, body.fresh(rule.prefixes[min(i, len(rule.prefixes) - 1)])
-            if join.opts.get("scale") is not None or join.opts.get("postnorm") is not None:
-                self._ended_path(path, body, join.opts.get("scale") is not None, self.where(node.node.span))
+            if end is not None:
+                self._ended_path(path, body, end == "scale", self.where(node.node.span))
             else:
                 self.visit(path, body)
             outs.append(body.var)
