@@ -90,7 +90,11 @@ def to_graphviz(network: CheckedNetwork, unroll: bool = False, rankdir: str = "T
     layer of a repeat, or per collapsed cluster), shapes on the edges,
     clusters for repeats and blocks, the paths of a branch as columns."""
     view = view_of(unroll, rankdir, **options)
-    drawer = drawer or draw(network, view=view)
+    return _digraph(network, drawer or draw(network, view=view), view)
+
+
+def _digraph(network: CheckedNetwork, drawer: Drawer, view: View) -> Any:
+    """The Digraph of a drawing as the view asks: fitted to a slide, wrapped into columns, or one chain."""
     if view.fit:
         return _fitted(network, drawer, view)
     columns = wrap(drawer, view.wrap) if view.wrap else None
@@ -164,24 +168,17 @@ def pipe(network: CheckedNetwork, fmt: str, unroll: bool = False, rankdir: str =
         view = replace(view, dpi=None)  # Graphviz would scale a vector image by dpi / 72
     drawer = draw(network, view=view)
     if fmt == "dot":
-        return to_graphviz(network, drawer=drawer, **_options(view)).source.encode()
+        return _digraph(network, drawer, view).source.encode()
     refuse_large_drawing(network, drawer, fmt)
     graphviz = _graphviz()
     try:
-        graph = to_graphviz(network, drawer=drawer, **_options(view))
+        graph = _digraph(network, drawer, view)
         return bytes(graph.pipe(format="jpg" if fmt == "jpeg" else fmt))
     except graphviz.ExecutableNotFound:
         raise RenderError(f"drawing .{fmt} needs Graphviz's dot program, which is not on PATH: "
                           f"{INSTALL_HINT}") from None
     except graphviz.CalledProcessError as error:
         raise RenderError(f"Graphviz's dot failed: {error.stderr.decode(errors='replace').strip()}") from None
-
-
-def _options(view: View) -> dict[str, Any]:
-    """A View back as keywords, to hand on unchanged."""
-    return {"unroll": view.unroll, "rankdir": view.rankdir, "depth": view.depth, "names": view.names,
-            "params": view.params, "size": view.size, "dpi": view.dpi, "wrap": view.wrap, "fit": view.fit,
-            "fonts": view.fonts}
 
 
 def refuse_large_drawing(network: CheckedNetwork, drawer: Drawer, fmt: str) -> None:
