@@ -18,7 +18,7 @@ from ..checker.depth import weight_depth, weight_layers
 from ..checker.rows import walk_layers
 from ..records import record
 from ..units import short_count
-from .paths import Module, Unit, kernel_text, main_path, size_text, spatial, stride_of, unit_layer
+from .paths import Module, Unit, kernel_text, main_path, sides_text, spatial, stride_of, unit_layer
 from .writers import Block
 
 #: Kinds Table 1 leaves out (LRN is in the paper's Fig. 3, not its table); the note names them.
@@ -67,12 +67,12 @@ def _output(layer: Layer) -> str:
     """The output as Table 1 writes it, H×W×C; a vector as 1×1×C."""
     shape = layer.out_shape or ()
     sizes = spatial(shape) or (1, 1)
-    return f"{size_text(sizes)}×{shape[0]}" if shape else ""
+    return f"{sides_text(sizes)}×{shape[0]}" if shape else ""
 
 
 def _patch(layer: Layer) -> str:
     if layer.kind.name == "gap":  # a global pool is the paper's avg pool over the whole map, stride 1
-        return f"{size_text(spatial(layer.in_shape))}/1"
+        return f"{sides_text(spatial(layer.in_shape))}/1"
     return f"{kernel_text(layer)}/{stride_of(layer)}" if "kernel" in layer.opts else ""
 
 

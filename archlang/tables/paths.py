@@ -102,7 +102,7 @@ def spatial(shape: Shape | None) -> tuple[int, ...]:
     return tuple(shape[1:]) if shape else ()
 
 
-def size_text(sizes: tuple[int, ...]) -> str:
+def sides_text(sizes: tuple[int, ...]) -> str:
     """56×56, as the papers write map sizes."""
     return "×".join(map(str, sizes))
 
@@ -111,7 +111,7 @@ def kernel_text(layer: Layer) -> str:
     """A layer's window as the papers write it: 3×3 (a square kernel written once in the spec), 1×7."""
     kernel = tuple(layer.opts["kernel"])
     dims = len(spatial(layer.in_shape)) or 1
-    return size_text(kernel * dims if len(kernel) == 1 else kernel)
+    return sides_text(kernel * dims if len(kernel) == 1 else kernel)
 
 
 def stride_of(layer: Layer) -> int:

@@ -22,7 +22,7 @@ from .paths import (
     is_residual,
     kernel_text,
     main_path,
-    size_text,
+    sides_text,
     spatial,
     stride_of,
     unit_layer,
@@ -134,7 +134,7 @@ def _stage_blocks(name: str, size: str, row: list[Stage | None]) -> list[Block]:
 
 
 def _size(row: list[Stage | None]) -> str:
-    sizes = list(dict.fromkeys(size_text(s.size) for s in row if s))
+    sizes = list(dict.fromkeys(sides_text(s.size) for s in row if s))
     return " / ".join(sizes)
 
 
