@@ -9,20 +9,23 @@ tests/test_style.py fails if a module derives ROOT from its own `__file__`
 again, or defines at its top level a name that this file defines.
 
 Where two modules ran archc differently, both ways are kept under their own
-name: in-process through click's CliRunner (`archc_in_process`, the
-`click.testing.Result`, or `archc_in_process_outputs`, exit code and the two
-streams) or in a real process (`archc_process`, the installed script).
+name: in-process (`invoke`, its `Result` whatever happened;
+`archc_in_process`, the same after asserting that nothing but an exit was
+raised; `archc_in_process_outputs`, exit code and the two streams) or in a
+real process (`archc_process`, the installed script).
 """
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 import archlang
 from archlang.cli import main
@@ -103,22 +106,86 @@ def spec(tmp_path: Path) -> Callable[..., str]:
 # ---- archc -------------------------------------------------------------------------------------
 
 
-def _invoke(args: tuple[str, ...]) -> Result:
-    result = CliRunner().invoke(main, list(args), prog_name="archc")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+class Result:
+    """What one in-process run of archc gave: its exit code, what it wrote to each
+    stream (text, and standard output's bytes), both together, and what it raised
+    if that was not an exit."""
+
+    def __init__(self, exit_code: int, stdout: bytes, stderr: bytes, exception: BaseException | None) -> None:
+        self.exit_code = exit_code
+        self.stdout_bytes = stdout
+        self.stdout = stdout.decode("utf-8", "replace")
+        self.stderr = stderr.decode("utf-8", "replace")
+        self.output = self.stdout + self.stderr
+        self.exception = exception
+
+    def __repr__(self) -> str:
+        return f"<Result {self.exit_code} {self.output[-400:]!r}>"
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@contextmanager
+def _environment(env: Mapping[str, str | None]) -> Iterator[None]:
+    """os.environ with `env` set (a None value unsets the name), restored after."""
+    saved = {name: os.environ.get(name) for name in env}
+    try:
+        _set_environment(env)
+        yield
+    finally:
+        _set_environment(saved)
+
+
+def invoke(args: list[str], input: str | bytes | None = None, env: Mapping[str, str | None] | None = None) -> Result:
+    """`archc ARGS` in this process, standard input `input`, the streams captured
+    (not terminals); whatever it raised is kept in the Result, not raised."""
+    data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
+    out, err = io.BytesIO(), io.BytesIO()
+    streams = sys.stdin, sys.stdout, sys.stderr
+    # held here: a wrapper that is collected closes its BytesIO, whose value is read below
+    wrappers = (io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"),
+                io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+                io.TextIOWrapper(err, encoding="utf-8", write_through=True))
+    sys.stdin, sys.stdout, sys.stderr = wrappers
+    code, raised = 0, None
+    try:
+        with _environment(env or {}):
+            main(list(args))
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except Exception as error:  # noqa: BLE001 (kept for the test to look at, as a traceback would show it)
+        code, raised = 1, error
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdin, sys.stdout, sys.stderr = streams
+    return Result(code, out.getvalue(), err.getvalue(), raised)
+
+
+def _invoke(args: tuple[str, ...], stdin: str | bytes | None = None,
+            env: Mapping[str, str | None] | None = None) -> Result:
+    result = invoke(list(args), stdin, env)
+    assert result.exception is None, result.exception
     return result
 
 
-def archc_in_process(*args: str) -> Result:
-    """`archc ARGS` through click's CliRunner (stdout and stderr kept apart): the Result,
+def archc_in_process(*args: str, stdin: str | bytes | None = None,
+                     env: Mapping[str, str | None] | None = None) -> Result:
+    """`archc ARGS` in this process (stdout and stderr kept apart): the Result,
     after asserting that nothing but an exit was raised and no traceback printed."""
-    result = _invoke(args)
+    result = _invoke(args, stdin, env)
     assert "Traceback" not in result.output
     return result
 
 
 def archc_in_process_outputs(*args: str) -> tuple[int, str, str]:
-    """`archc ARGS` through click's CliRunner: (exit code, stdout, stderr), after asserting
+    """`archc ARGS` in this process: (exit code, stdout, stderr), after asserting
     that nothing but an exit was raised."""
     result = _invoke(args)
     return result.exit_code, result.stdout, result.stderr

@@ -13,11 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARCHITECTURES_DIR, HEAD, archc_process
+from conftest import ARCHITECTURES_DIR, HEAD, archc_process, invoke
 
 import archlang
-from archlang.cli import main
 
 VGG16 = ARCHITECTURES_DIR / "vgg16.arch"
 LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>E\d{3})\]: ", re.MULTILINE)
@@ -131,9 +129,8 @@ def test_truncated_files_on_the_command_line(tmp_path: Path) -> None:
         path = tmp_path / f"cut{end:04}.arch"
         path.write_text(text[:end])
         paths.append(path)
-    runner = CliRunner()
     for path in paths:
-        result = runner.invoke(main, ["check", str(path)], prog_name="archc")
+        result = invoke(["check", str(path)])
         assert result.exit_code in (0, 1), (path.read_text(), result.output)
         assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
             path.read_text(), result.exception)
@@ -196,7 +193,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_missing_file_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "missing.arch"
-    result = CliRunner().invoke(main, ["check", str(path)], prog_name="archc")
+    result = invoke(["check", str(path)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{path}: error[E100]: cannot read {path}")
 
@@ -222,7 +219,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
         with pytest.raises(archlang.ArchError) as info:
             archlang.check(path)
         assert [d.code for d in info.value.diagnostics] == ["E100"]
-        result = CliRunner().invoke(main, ["check", str(path)], prog_name="archc")
+        result = invoke(["check", str(path)])
         assert result.exit_code == 1 and "error[E100]" in result.stderr
     finally:
         path.chmod(0o644)

@@ -16,11 +16,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import ARCHITECTURES_DIR, HEAD, ROOT
+from conftest import ARCHITECTURES_DIR, HEAD, ROOT, Result, invoke
 
 from archlang import serialize
-from archlang.cli import main
 from archlang.diagnostics import CODES
 from archlang.formats import escape_data, escape_property
 
@@ -34,7 +32,7 @@ COMMAND = re.compile(r"::(error|warning|notice) ((?:[a-zA-Z]+=[^,:\r\n]*)(?:,[a-
 
 
 def archc(*args: str, stdin: str = "") -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, prog_name="archc")
+    return invoke(list(args), input=stdin)
 
 
 @pytest.fixture

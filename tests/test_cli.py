@@ -1,8 +1,8 @@
 """`archc check`: exit codes, the table, --json, -D, --max-layers, help.
 
 Exit status: 0 ok (warnings allowed), 1 errors in a spec, 2 usage. Most runs
-use click's CliRunner (stdout and stderr kept apart); one runs the installed
-script in a real process.
+are in-process (conftest.invoke: stdout and stderr kept apart); one runs the
+installed script in a real process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ARCHITECTURES_DIR, archc_in_process, archc_process
+
+from archlang.cli import COMMANDS, command
 
 VGG16 = str(ARCHITECTURES_DIR / "vgg16.arch")
 
@@ -86,6 +88,39 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "Usage: archc" in result.stderr and "Error:" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["check"], "Error: the following arguments are required: FILES"),
+    (["check", "--max-layers", "0", VGG16], "Error: argument --max-layers: 0 is not in the range 1<=x<="),
+    (["check", "--max-layers", "many", VGG16], "Error: argument --max-layers: 'many' is not a valid integer"),
+    (["check", "--format", "pdf", VGG16], "Error: argument --format: invalid choice: 'pdf'"),
+    (["check", "--jso", VGG16], "Error: unrecognized arguments: --jso"),  # no abbreviations: --j could grow
+    (["chek", VGG16], "Error: No such command 'chek'. Did you mean 'check'?"),
+    (["render", VGG16], "Error: the following arguments are required: -o/--output"),
+    (["render", VGG16, "-o", "x.txt"], "Error: Invalid value for '-o': 'x.txt' must end in .svg, .png"),
+    (["render", VGG16, "-o", "x.svg", "--dpi", "0"], "Error: argument --dpi: 0 is not in the range 1<=x<=2400"),
+    (["build", VGG16, "-o", "x.py", "--max-memory", "lots"], "Error: argument --max-memory: 'lots' is not a size such as 16GiB or 512MiB"),
+    (["table", VGG16, "--names", "a,b"], "Error: Invalid value for '--names': 2 names for 1 files"),
+])
+def test_usage_errors_say_what_is_wrong(args: list[str], message: str) -> None:
+    result = archc_in_process(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"Usage: archc {args[0] if args[0] != 'chek' else '[OPTIONS] COMMAND'}")
+    assert lines[1].startswith("Try 'archc") and lines[1].endswith(" -h' for help.")
+    assert lines[3].startswith(message), lines
+
+
+def test_a_folder_where_a_file_belongs_is_a_usage_error(tmp_path: Path) -> None:
+    result = archc_in_process("render", VGG16, "-o", str(tmp_path))
+    assert result.exit_code == 2 and f"'{tmp_path}' is a directory, not a file" in result.stderr
+
+
+def test_choices_that_ignore_case_give_the_declared_spelling(tmp_path: Path) -> None:
+    out = tmp_path / "v.dot"
+    assert archc_in_process("render", VGG16, "-o", str(out), "--rankdir", "lr").exit_code == 0
+    assert "rankdir=LR" in out.read_text()
 
 
 def test_bad_define_names_the_expected_form() -> None:
@@ -247,8 +282,22 @@ def test_check_help() -> None:
         assert needle in text, needle
 
 
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_declared_option_is_in_its_help(name: str) -> None:
+    """The help, the parser and the completion read one declaration (cli.args.Command)."""
+    declared = command(name)
+    text = archc_in_process(name, "--help").stdout
+    assert text.startswith(f"Usage: archc {name}")
+    for option in declared.every_option():
+        assert ", ".join(option.flags) in text, option.flags
+        assert not option.show_default or f"[default: {option.default}]" in " ".join(text.split())
+
+
 def test_group_help_and_version() -> None:
-    assert "check" in archc_in_process("--help").stdout
+    text = archc_in_process("--help").stdout
+    for name in COMMANDS:
+        assert f"  {name.ljust(6)}  {command(name).summary}" in text
+    assert archc_in_process().stdout == text
     result = archc_in_process("--version")
     assert result.exit_code == 0 and result.stdout.startswith("archc, version ")
 

@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import ARCHITECTURES_DIR, HEAD, archc_command
+from conftest import ARCHITECTURES_DIR, HEAD, Result, archc_command, invoke
 
 from archlang import colour
-from archlang.cli import main
+from archlang.cli.draw import RENDER
 
 BROKEN = HEAD + "conv 3-64\n"
 ESC = "\x1b["
 
 
 def archc(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, prog_name="archc", env=env)
+    return invoke(list(args), input=stdin, env=env)
 
 
 # ---- colour ------------------------------------------------------------------------------------
@@ -104,34 +105,69 @@ def test_on_a_real_terminal_auto_colours_unless_no_color(tmp_path: Path, no_colo
 
 
 def _complete(env: dict[str, str]) -> str:
-    """What `archc` prints with click's completion variables set: the installed
-    script, or where it is not installed an interpreter whose argv[0] is archc
-    (click names the completion variable after the program)."""
-    command = archc_command()
-    if command[0] == sys.executable:
-        command = [sys.executable, "-c", "import sys; sys.argv[0] = 'archc'; from archlang.cli import main; main()"]
-    return subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    """What `archc` prints with the completion variables set: the installed
+    script, or where it is not installed the interpreter running archlang.cli."""
+    return subprocess.run(archc_command(), env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
                           check=True).stdout
 
 
 @pytest.mark.parametrize(("shell", "marker"), [
-    ("bash", "complete -o nosort -F _archc_completion archc"),
+    ("bash", "complete -o default -F _archc_completion archc"),
     ("zsh", "compdef _archc_completion archc"),
-    ("fish", "complete --no-files --command archc --arguments"),
+    ("fish", "complete --command archc --arguments '(_archc_completion)'"),
 ])
 def test_completion_script_is_produced(shell: str, marker: str) -> None:
     """What the README tells a user to put in their shell's start-up file."""
     assert marker in _complete({"_ARCHC_COMPLETE": f"{shell}_source"})
 
 
-def test_completion_completes_commands_and_options() -> None:
-    commands = _complete({"_ARCHC_COMPLETE": "bash_complete", "COMP_WORDS": "archc ch", "COMP_CWORD": "1"})
-    assert commands.splitlines() == ["plain,check"]
-    options = _complete({"_ARCHC_COMPLETE": "bash_complete", "COMP_WORDS": "archc check --sw", "COMP_CWORD": "2"})
-    assert options.splitlines() == ["plain,--sweep"]
-    formats = _complete({"_ARCHC_COMPLETE": "bash_complete", "COMP_WORDS": "archc check --format s",
-                         "COMP_CWORD": "3"})
-    assert formats.splitlines() == ["plain,sarif"]
+def _candidates(line: str) -> list[str]:
+    """What archc offers for the last word of `line` (begun, or empty after a space)."""
+    words = line.split(" ")
+    return _complete({"_ARCHC_COMPLETE": "complete", "COMP_WORDS": line,
+                      "COMP_CWORD": str(len(words) - 1)}).splitlines()
+
+
+@pytest.mark.parametrize(("line", "offered"), [
+    ("archc ch", ["check"]),
+    ("archc ", ["build", "check", "fmt", "lsp", "render", "table", "zoo"]),
+    ("archc --v", ["--version"]),
+    ("archc check --sw", ["--sweep"]),
+    ("archc check --max-", ["--max-layers", "--max-bytes", "--max-depth", "--max-import-depth"]),
+    ("archc check --format s", ["sarif"]),
+    ("archc check --format ", ["text", "md", "latex", "html", "github", "sarif"]),
+    ("archc render vgg16.arch --rankdir ", ["TB", "LR"]),
+    ("archc build --no", ["--no-logits"]),
+    ("archc check ", []),                # a file: the shell completes its name
+    ("archc check -D ", []),             # a value without choices
+    ("archc check --json --color a", ["auto", "always"]),
+    ("archc frobnicate --", []),
+])
+def test_completion_offers_commands_options_and_choices(line: str, offered: list[str]) -> None:
+    assert _candidates(line) == offered
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_bash_script_completes_in_bash() -> None:
+    """The script as bash runs it at a Tab: COMPREPLY holds the candidates, and
+    nothing (bash's own file names, by -o default) for a file argument."""
+    command = Path(archc_command()[0])
+    if command.name != "archc":
+        pytest.skip("archc is not installed as a script")
+    script = _complete({"_ARCHC_COMPLETE": "bash_source"})
+    program = script + textwrap.dedent("""
+        COMP_WORDS=(archc check --format s); COMP_CWORD=3; _archc_completion; echo "[${COMPREPLY[*]}]"
+        COMP_WORDS=(archc render x.arch --); COMP_CWORD=3; _archc_completion; echo "${#COMPREPLY[@]}"
+        COMP_WORDS=(archc check x); COMP_CWORD=2; _archc_completion; echo "[${COMPREPLY[*]}]"
+    """)
+    path = f"{command.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    done = subprocess.run(["bash", "-c", program], env={**os.environ, "PATH": path}, capture_output=True, text=True,
+                          timeout=60, check=True)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[sarif]"
+    long_flags = [flag for option in RENDER.every_option() for flag in option.flags if flag.startswith("--")]
+    assert int(lines[1]) == len(long_flags) + 1  # every long option of render, and --help
+    assert lines[2] == "[]"
 
 
 # ---- --sweep -----------------------------------------------------------------------------------

@@ -15,11 +15,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import ARCHITECTURES_DIR, ROOT
+from conftest import ARCHITECTURES_DIR, ROOT, Result, invoke
 
 import archlang
-from archlang.cli import main
 
 VGG16 = str(ARCHITECTURES_DIR / "vgg16.arch")
 
@@ -45,7 +43,7 @@ OK = "network small\ninput 3@32x32\nact relu\n[conv3-16]*2, pool\nfc-10\n"
 
 
 def _archc(*args: str, stdin: str = "") -> Result:
-    return CliRunner().invoke(main, list(args), input=stdin, prog_name="archc")
+    return invoke(list(args), input=stdin)
 
 
 def test_check_dash_reads_the_spec_from_standard_input() -> None:

@@ -35,7 +35,7 @@ for name in sys.argv[2:]:
     for args in commands:
         with open(out / f"{name}.{args[0]}.stdout", "w") as stdout, contextlib.redirect_stdout(stdout):
             try:
-                main(args, prog_name="archc")
+                main(args)
             except SystemExit as done:
                 assert done.code in (0, None), (args, done.code)
 """

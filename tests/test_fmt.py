@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARCHITECTURES, ROOT, STDLIB, archc_in_process_outputs
+from conftest import ARCHITECTURES, ROOT, STDLIB, archc_in_process_outputs, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz import specs
@@ -336,13 +336,9 @@ def test_fmt_of_a_missing_file_is_E100() -> None:
 
 
 def test_fmt_dash_reads_standard_input_and_writes_standard_output() -> None:
-    from click.testing import CliRunner
-
-    from archlang.cli import main
-
-    result = CliRunner().invoke(main, ["fmt", "-"], input="fc-10,softmax  # out\n")
+    result = invoke(["fmt", "-"], input="fc-10,softmax  # out\n")
     assert (result.exit_code, result.stdout) == (0, "fc-10, softmax  # out\n")
-    result = CliRunner().invoke(main, ["fmt", "--check", "-"], input="fc-10,softmax\n")
+    result = invoke(["fmt", "--check", "-"], input="fc-10,softmax\n")
     assert (result.exit_code, result.stdout) == (1, "")
 
 

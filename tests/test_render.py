@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT, invoke
 
 import archlang
 from archlang import notebook, render
-from archlang.cli import main
 from archlang.layers import fmt_shape
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,11 +184,10 @@ def test_image_output_without_graphviz_says_how_to_install_it(no_dot: None, tmp_
 
 
 def test_cli_render_without_graphviz(no_dot: None, tmp_path: Path) -> None:
-    runner = CliRunner()
     spec = str(ARCHITECTURES_DIR / "lenet5.arch")
-    dot = runner.invoke(main, ["render", spec, "-o", str(tmp_path / "l.dot")])
+    dot = invoke(["render", spec, "-o", str(tmp_path / "l.dot")])
     assert dot.exit_code == 0, dot.output
-    png = runner.invoke(main, ["render", spec, "-o", str(tmp_path / "l.png")])
+    png = invoke(["render", spec, "-o", str(tmp_path / "l.png")])
     assert png.exit_code == 2
     assert "apt-get install graphviz" in png.output
 
@@ -200,19 +197,18 @@ def test_cli_render_without_graphviz(no_dot: None, tmp_path: Path) -> None:
 def test_cli_render_formats(tmp_path: Path, suffix: str, magic: bytes) -> None:
     out = tmp_path / f"vgg16.{suffix}"
     spec = str(ARCHITECTURES_DIR / "vgg16.arch")
-    result = CliRunner().invoke(main, ["render", spec, "-o", str(out), "-D", "bn=true", "--rankdir", "LR"])
+    result = invoke(["render", spec, "-o", str(out), "-D", "bn=true", "--rankdir", "LR"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(magic)
 
 
 def test_cli_render_usage_and_spec_errors(tmp_path: Path) -> None:
-    runner = CliRunner()
     spec = str(ARCHITECTURES_DIR / "vgg16.arch")
-    assert runner.invoke(main, ["render", spec, "-o", str(tmp_path / "v.gif")]).exit_code == 2  # .jpg is drawn now
-    assert runner.invoke(main, ["render", spec]).exit_code == 2
+    assert invoke(["render", spec, "-o", str(tmp_path / "v.gif")]).exit_code == 2  # .jpg is drawn now
+    assert invoke(["render", spec]).exit_code == 2
     bad = tmp_path / "bad.arch"
     bad.write_text("network bad\ninput 3@8x8\nconv9-4 p=0\n")
-    result = runner.invoke(main, ["render", str(bad), "-o", str(tmp_path / "bad.dot")])
+    result = invoke(["render", str(bad), "-o", str(tmp_path / "bad.dot")])
     assert result.exit_code == 1 and "E302" in result.output
     assert not (tmp_path / "bad.dot").exists()
 
@@ -232,11 +228,11 @@ def test_rendering_does_not_import_torch() -> None:
 def test_volumes_go_to_standard_output_too() -> None:
     """`-o -` and --format serve both styles; the volume figure is text, written even to a terminal."""
     spec = str(ARCHITECTURES_DIR / "alexnet.arch")
-    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "tikz"])
+    result = invoke(["render", spec, "--style", "volumes", "-o", "-", "--format", "tikz"])
     assert result.exit_code == 0 and result.stdout.startswith("% ")
-    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-"])
+    result = invoke(["render", spec, "--style", "volumes", "-o", "-"])
     assert result.exit_code == 0 and result.stdout.lstrip().startswith("<")
-    result = CliRunner().invoke(main, ["render", spec, "--style", "volumes", "-o", "-", "--format", "png"])
+    result = invoke(["render", spec, "--style", "volumes", "-o", "-", "--format", "png"])
     assert result.exit_code == 2 and "png is not one of svg, tex, tikz with --style volumes" in result.output
 
 

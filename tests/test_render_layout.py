@@ -21,12 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT
+from conftest import ARCHITECTURES, ARCHITECTURES_DIR, ROOT, invoke
 
 import archlang
 from archlang import render
-from archlang.cli import main
 from archlang.render import layout
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -229,12 +227,11 @@ def test_size_and_dpi_set_the_pixels() -> None:
 
 def test_jpeg_and_stdout(tmp_path: Path) -> None:
     spec = str(ARCHITECTURES_DIR / "lenet5.arch")
-    runner = CliRunner()
     assert render.write(network("lenet5"), tmp_path / "l.jpeg").read_bytes().startswith(b"\xff\xd8\xff")
     for args, magic in ((["-o", str(tmp_path / "l.jpg")], None), (["-o", "-"], b"<?xml"),
                         (["-o", "-", "--format", "png"], b"\x89PNG"), (["-o", "-", "--format", "jpg"], b"\xff\xd8\xff"),
                         (["-o", "-", "--format", "dot"], b"digraph lenet5 {")):
-        result = runner.invoke(main, ["render", spec, *args])
+        result = invoke(["render", spec, *args])
         assert result.exit_code == 0, result.output
         assert result.stdout_bytes.startswith(magic) if magic else (tmp_path / "l.jpg").read_bytes()[:2] == b"\xff\xd8"
 
@@ -253,7 +250,7 @@ def test_binary_output_is_not_written_to_a_terminal() -> None:
 @pytest.mark.parametrize("args", [["--size", "4"], ["--size", "a,b"], ["--size", "0,3"], ["--depth", "-1"],
                                   ["--wrap", "0"], ["--format", "gif"], ["--preset", "poster"]])
 def test_bad_size_and_layout_options_are_usage_errors(args: list[str], tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["render", str(ARCHITECTURES_DIR / "lenet5.arch"), "-o", str(tmp_path / "x.svg"),
+    result = invoke(["render", str(ARCHITECTURES_DIR / "lenet5.arch"), "-o", str(tmp_path / "x.svg"),
                                        *args])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (tmp_path / "x.svg").exists()
@@ -318,7 +315,7 @@ def test_without_the_preset_resnet50_is_a_strip() -> None:
 
 def test_cli_slide_preset_with_depth(tmp_path: Path) -> None:
     out = tmp_path / "r50.svg"
-    result = CliRunner().invoke(main, ["render", str(ARCHITECTURES_DIR / "resnet50.arch"), "-o", str(out),
+    result = invoke(["render", str(ARCHITECTURES_DIR / "resnet50.arch"), "-o", str(out),
                                        "--depth", "1", "--preset", "slide"])
     assert result.exit_code == 0, result.output
     aspect, smallest, _ = _slide_figures(out.read_text())

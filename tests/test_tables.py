@@ -15,12 +15,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARCHITECTURES_DIR, GOLDEN_DIR
+from conftest import ARCHITECTURES_DIR, GOLDEN_DIR, invoke
 
 import archlang
 from archlang import tables
-from archlang.cli import main
 
 VGG = ["vgg11", "vgg11_lrn", "vgg13", "vgg16c", "vgg16", "vgg19"]  # the paper's A, A-LRN, B, C, D, E
 VGG_PATHS = [str(ARCHITECTURES_DIR / f"{name}.arch") for name in VGG]
@@ -46,7 +44,7 @@ def test_vgg_table1_golden(fmt: str, golden: str) -> None:
 
 @pytest.mark.parametrize("fmt, golden", [("md", "vgg_table1.md"), ("latex", "vgg_table1.tex")])
 def test_cli_table_prints_the_golden(fmt: str, golden: str) -> None:
-    result = CliRunner().invoke(main, ["table", *VGG_PATHS, "--format", fmt])
+    result = invoke(["table", *VGG_PATHS, "--format", fmt])
     assert result.exit_code == 0, result.output
     assert result.output == (GOLDEN_DIR / golden).read_text()
 
@@ -102,7 +100,7 @@ def test_latex_escapes() -> None:
 
 def test_check_format_md_lists_every_layer_and_the_total() -> None:
     path = str(ARCHITECTURES_DIR / "lenet5.arch")
-    result = CliRunner().invoke(main, ["check", path, "--format", "md"])
+    result = invoke(["check", path, "--format", "md"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split("|")[1].strip() == "name" and set(lines[1]) <= set("|-: ")
@@ -113,7 +111,7 @@ def test_check_format_md_lists_every_layer_and_the_total() -> None:
 
 def test_check_format_latex() -> None:
     path = str(ARCHITECTURES_DIR / "vgg16.arch")
-    result = CliRunner().invoke(main, ["check", path, "--format", "latex"])
+    result = invoke(["check", path, "--format", "latex"])
     assert result.exit_code == 0, result.output
     assert "\\begin{tabular}{lllrrrlr}" in result.output
     assert "conv1\\_1 & conv3-64 + relu & 64@224x224 & 1,792 &" in result.output
@@ -209,17 +207,17 @@ def test_resnet_table1_golden(fmt: str, ext: str) -> None:
 
 
 def test_cli_chooses_the_resnet_form_and_takes_names() -> None:
-    result = CliRunner().invoke(main, ["table", *RESNET_PATHS])
+    result = invoke(["table", *RESNET_PATHS])
     assert result.exit_code == 0, result.output
     assert result.output == (GOLDEN_DIR / "resnet_table1.md").read_text()
-    result = CliRunner().invoke(main, ["table", *RESNET_PATHS[:2], "--names", "ResNet-18,ResNet-34"])
+    result = invoke(["table", *RESNET_PATHS[:2], "--names", "ResNet-18,ResNet-34"])
     assert result.exit_code == 0, result.output
     head = [c.strip() for c in result.output.splitlines()[0].strip("|").split("|")]
     assert head == ["layer name", "output size", "ResNet-18", "ResNet-34"]
 
 
 def test_names_must_match_the_files() -> None:
-    result = CliRunner().invoke(main, ["table", *RESNET_PATHS[:2], "--names", "A"])
+    result = invoke(["table", *RESNET_PATHS[:2], "--names", "A"])
     assert result.exit_code == 2
     assert "1 names for 2 files" in result.output
 
@@ -323,10 +321,10 @@ def _md_cells(text: str) -> list[list[str]]:
 
 
 def test_a_form_can_be_forced() -> None:
-    result = CliRunner().invoke(main, ["table", RESNET_PATHS[0], "--style", "vgg"])
+    result = invoke(["table", RESNET_PATHS[0], "--style", "vgg"])
     assert result.exit_code == 0, result.output
     assert _md_cells(result.output)[2:4] == [["18 weight layers"], ["input (3@224x224)"]]
-    result = CliRunner().invoke(main, ["table", VGG_PATHS[0], "--style", "resnet"])
+    result = invoke(["table", VGG_PATHS[0], "--style", "resnet"])
     assert result.exit_code == 0, result.output
     assert _md_cells(result.output)[3:5] == [["conv1", "224×224", "3×3, 64"], ["conv2", "112×112", "2×2 max pool, stride 2"]]
 
@@ -344,12 +342,12 @@ def test_weight_layers_as_the_papers_count(name: str, depth: int, every: int) ->
 
 
 def test_check_summary_shows_the_depth() -> None:
-    result = CliRunner().invoke(main, ["check", RESNET_PATHS[0]])
+    result = invoke(["check", RESNET_PATHS[0]])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     depth = lines.index("depth       18 weight layers on the longest path, as papers count depth (21 in all)")
     assert lines[depth - 1].startswith("activations ")  # the totals end with it, before the memory estimate
-    result = CliRunner().invoke(main, ["check", GOOGLENET_PATH])
+    result = invoke(["check", GOOGLENET_PATH])
     assert "depth       22 weight layers on the longest path, as papers count depth (58 in all)" in result.output
 
 
@@ -410,14 +408,14 @@ def test_the_readme_examples_run() -> None:
     commands = _readme_commands()
     assert len(commands) == 7
     for args in commands:
-        result = CliRunner().invoke(main, args)
+        result = invoke(args)
         assert result.exit_code == 0, (args, result.output)
-    resnet = CliRunner().invoke(main, commands[1]).output
+    resnet = invoke(commands[1]).output
     assert resnet == (GOLDEN_DIR / "resnet_table1.md").read_text()
 
 
 def test_googlenets_form_gives_a_table_per_network_named_by_names() -> None:
-    result = CliRunner().invoke(main, ["table", GOOGLENET_PATH, "googlenet", "--names", "paper,torchvision"])
+    result = invoke(["table", GOOGLENET_PATH, "googlenet", "--names", "paper,torchvision"])
     assert result.exit_code == 0, result.output
     tables_ = result.output.split("\n\n| type")
     assert len(tables_) == 2

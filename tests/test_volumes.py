@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARCHITECTURES, ROOT
+from conftest import ARCHITECTURES, ROOT, invoke
 
 import archlang
 from archlang import volumes
-from archlang.cli import main
 
 FIVE = ["lenet5_1998", "alexnet", "vgg16", "resnet18", "googlenet"]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -286,7 +284,7 @@ def test_same_bytes_across_processes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("suffix", ["svg", "tex", "tikz"])
 def test_cli_writes_each_form(tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"alexnet.{suffix}"
-    result = CliRunner().invoke(main, ["render", str(ROOT / "architectures" / "alexnet.arch"), "--style", "volumes",
+    result = invoke(["render", str(ROOT / "architectures" / "alexnet.arch"), "--style", "volumes",
                                        "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
@@ -294,7 +292,7 @@ def test_cli_writes_each_form(tmp_path: Path, suffix: str) -> None:
 
 
 def test_cli_refuses_other_suffixes(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["render", str(ROOT / "architectures" / "alexnet.arch"), "--style", "volumes",
+    result = invoke(["render", str(ROOT / "architectures" / "alexnet.arch"), "--style", "volumes",
                                        "-o", str(tmp_path / "a.png")])
     assert result.exit_code == 2 and ".svg, .tex, .tikz" in result.output
 
@@ -302,7 +300,7 @@ def test_cli_refuses_other_suffixes(tmp_path: Path) -> None:
 def test_cli_reports_spec_errors(tmp_path: Path) -> None:
     spec = tmp_path / "bad.arch"
     spec.write_text("input 3@32x32\ncnov3-8\n")
-    result = CliRunner().invoke(main, ["render", str(spec), "--style", "volumes", "-o", str(tmp_path / "a.svg")])
+    result = invoke(["render", str(spec), "--style", "volumes", "-o", str(tmp_path / "a.svg")])
     assert result.exit_code == 1 and "E201" in result.output and not (tmp_path / "a.svg").exists()
 
 

@@ -1,71 +1,117 @@
 """archc: the command line. I/O and exit codes only; the work is in the stages.
 
 One module per group of commands (check; render and table; build; zoo, fmt
-and lsp), each a plain click command; the `archc` group imports a command's
-module only when that command runs (or --help lists them all), so `archc
-check` pays for no other command's imports. common.py holds what they share. Exit codes: 0 ok (warnings
-allowed), 1 the spec has errors, 2 usage (an unknown -D name among them).
+and lsp), each declaring its commands as `args.Command` records that argparse
+reads; `main` imports a command's module only when that command runs (or
+`--help` lists them all), so `archc check` pays for no other command's
+imports. common.py holds what they share, args.py the declarations,
+completion.py the shell completion. Exit codes: 0 ok (warnings allowed),
+1 the spec has errors, 2 usage (an unknown -D name among them).
 """
 
 from __future__ import annotations
 
 import errno
 import importlib
+import os
 import sys
-
-import click
+from collections.abc import Sequence
 
 from .. import files
 from .._version import __version__
+from .args import Command
 
-#: Each command and where it lives: module:function of this package.
+PROGRAM = "archc"
+
+#: Each command and where it is declared: module:name of this package.
 COMMANDS = {
-    "check": "check:check_command",
-    "render": "draw:render_command",
-    "table": "draw:table_command",
-    "zoo": "tools:zoo_command",
-    "fmt": "tools:fmt_command",
-    "build": "build:build_command",
-    "lsp": "tools:lsp_command",
+    "check": "check:CHECK",
+    "render": "draw:RENDER",
+    "table": "draw:TABLE",
+    "zoo": "tools:ZOO",
+    "fmt": "tools:FMT",
+    "build": "build:BUILD",
+    "lsp": "tools:LSP",
 }
 
+HELP = """\
+archc: check, draw and compile network architectures written in paper notation.
 
-class LazyGroup(click.Group):
-    """A group that imports a command's module when the command is asked for
-    (click's documented pattern for lazily loaded subcommands)."""
+A spec reads like the papers:
+    network vgg_like
+    input 3@224x224
+    act relu
+    [(conv3-64)*2, pool]*5, fc-4096
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+archc check vgg16.arch           every shape, parameter and MAC
+archc check vgg16.arch --json    the same as one JSON object
+archc check alexnet.arch -D groups=1
+archc COMMAND -h                 a command's options
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, name = COMMANDS[cmd_name].split(":")
-        command: click.Command = getattr(importlib.import_module(f".{module}", __name__), name)
-        return command
+Shell completion: eval "$(_ARCHC_COMPLETE=bash_source archc)" in ~/.bashrc
+(zsh_source, fish_source for those shells).
+"""
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="archc")
-def main() -> None:
-    """archc: check, draw and compile network architectures written in paper notation.
+def command(name: str) -> Command:
+    """The declaration of a command, its module imported now."""
+    module, attribute = COMMANDS[name].split(":")
+    declared: Command = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    return declared
 
-    \b
-    A spec reads like the papers:
-        network vgg_like
-        input 3@224x224
-        act relu
-        [(conv3-64)*2, pool]*5, fc-4096
 
-    \b
-    archc check vgg16.arch           every shape, parameter and MAC
-    archc check vgg16.arch --json    the same as one JSON object
-    archc check alexnet.arch -D groups=1
+def usage() -> str:
+    return f"Usage: {PROGRAM} [OPTIONS] COMMAND [ARGS]...\n"
 
-    \b
-    Shell completion: eval "$(_ARCHC_COMPLETE=bash_source archc)" in ~/.bashrc
-    (zsh_source, fish_source for those shells).
-    """
+
+def group_help() -> str:
+    """`archc --help`: what archc is, then each command and its summary."""
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name.ljust(width)}  {command(name).summary}" for name in sorted(COMMANDS)]
+    return (
+        usage() + "\n" + HELP + "\nOptions:\n  --version   Show the version and exit.\n"
+        "  -h, --help  Show this message and exit.\n\nCommands:\n" + "\n".join(lines) + "\n"
+    )
+
+
+def _unknown(name: str) -> int:
+    import difflib
+
+    close = difflib.get_close_matches(name, COMMANDS, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    sys.stderr.write(f"{usage()}Try '{PROGRAM} -h' for help.\n\nError: No such command '{name}'.{hint}\n")
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run `archc` with `argv` (the process's arguments when None); exits with its status."""
+    from . import completion
+
+    if completion.VARIABLE in os.environ:
+        sys.stdout.write(completion.respond(os.environ, sorted(COMMANDS), command))
+        sys.exit(0)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or words[0] in ("-h", "--help"):
+        sys.stdout.write(group_help())
+        sys.exit(0)
+    if words[0] == "--version":
+        sys.stdout.write(f"{PROGRAM}, version {__version__}\n")
+        sys.exit(0)
+    if words[0] not in COMMANDS:
+        sys.exit(_unknown(words[0]))
+    sys.exit(run_command(command(words[0]), words[1:]))
+
+
+def run_command(declared: Command, argv: Sequence[str]) -> int:
+    """Parse a command's arguments and run it; its exit status (0 when it returns)."""
+    from .args import UsageError, parse, usage_error
+
+    values = parse(declared, argv, PROGRAM)
+    try:
+        declared.run(**values)
+    except UsageError as error:
+        usage_error(declared, error, PROGRAM)
+    return 0
 
 
 def run() -> None:
@@ -73,7 +119,10 @@ def run() -> None:
     written (a full disk, /dev/full, a pipe closed early) ends the command
     with a message and exit status 2, not a traceback."""
     try:
-        main()
+        try:
+            main()
+        finally:  # what is still buffered fails here, not at the interpreter's exit
+            sys.stdout.flush()
     except OSError as error:
         files.quiet_stdout()
         if error.errno != errno.EPIPE:  # `archc check f.arch | head` is no error

@@ -6,13 +6,9 @@ unknown -D name among them).
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import click
 
 from .. import files
 from ..checker.evaluate import parse_value
@@ -20,9 +16,15 @@ from ..diagnostics import ArchError, Diagnostic
 from ..limits import CEILING, DEFAULT, Limits
 from ..pipeline import Analysis, analyze, analyze_source, check, check_source, sized
 from ..source import Source, decode, displayable
+from .args import Argument, Group, Option, UsageError, file_path, int_range
 
-DEFINE_HELP = "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable."
-
+#: The FILE of render and build: the spec to draw or compile.
+SPEC_FILE = Argument(
+    "file",
+    "FILE",
+    "A spec file, a zoo name (archc zoo lists them) or - for standard input.",
+    convert=file_path,
+)
 
 #: Keywords of `check` besides the network's parameters, which -D must not reach.
 SIZING = ("batch", "optimizer")
@@ -36,20 +38,23 @@ LIMITS = (
     ("--max-import-depth", "max_import_depth", "Refuse imports nested deeper than this many files."),
 )
 
-
-def limit_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Give a command check's limits as options; it receives them together
-    as `limits`, one `Limits`."""
-
-    @functools.wraps(command)
-    def run(**kwargs: Any) -> None:
-        command(limits=DEFAULT.updated({field: kwargs.pop(field) for _, field, _ in LIMITS}), **kwargs)
-
-    for flag, field, text in reversed(LIMITS):
-        run = click.option(flag, field, type=click.IntRange(min=1, max=getattr(CEILING, field)),
-                           default=getattr(DEFAULT, field),
-                           show_default=True, help=text)(run)
-    return run
+#: The limits as options; the command gets them together as `limits`, one `Limits`.
+LIMIT_OPTIONS = Group(
+    "limits",
+    tuple(
+        Option(
+            (flag,),
+            name,
+            text,
+            convert=int_range(1, getattr(CEILING, name)),
+            default=getattr(DEFAULT, name),
+            metavar="N",
+            show_default=True,
+        )
+        for flag, name, text in LIMITS
+    ),
+    DEFAULT.updated,
+)
 
 
 def reserved_name(name: str) -> str | None:
@@ -64,37 +69,57 @@ def reserved_name(name: str) -> str | None:
     return None
 
 
-def defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in values:
-        raw_name, sep, value = item.partition("=")
-        name = raw_name.strip()
-        if not sep or not name.isidentifier() or not value.strip():
-            raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -D k=256)", ctx, param)
-        if "," in value:
-            raise click.BadParameter(f"'{item}': -D takes one value; archc check --sweep {item} checks each",
-                                     ctx, param)
-        problem = reserved_name(name)
-        if problem:
-            raise click.BadParameter(problem, ctx, param)
-        try:
-            params[name] = parse_value(value)
-        except ValueError as error:  # a number too long or not finite: a usage error, exit 2
-            raise click.BadParameter(f"'{name}': {error}", ctx, param) from None
-    return params
+def define(item: str) -> tuple[str, Any]:
+    """One -D NAME=VALUE: the name and its value; `UsageError` if it is not one."""
+    raw_name, sep, value = item.partition("=")
+    name = raw_name.strip()
+    if not sep or not name.isidentifier() or not value.strip():
+        raise UsageError(f"'{item}' is not NAME=VALUE (e.g. -D k=256)")
+    if "," in value:
+        raise UsageError(f"'{item}': -D takes one value; archc check --sweep {item} checks each")
+    problem = reserved_name(name)
+    if problem:
+        raise UsageError(problem)
+    try:
+        return name, parse_value(value)
+    except ValueError as error:  # a number too long or not finite: a usage error, exit 2
+        raise UsageError(f"'{name}': {error}") from None
 
 
-def colour_option(command: Callable[..., None]) -> Callable[..., None]:
-    """`--color auto|always|never` on a command that prints diagnostics (colour.py decides)."""
+def define_option(help: str = "") -> Option:
+    """-D NAME=VALUE, repeatable: the command gets the network's parameters as a dict, `params`."""
+    return Option(
+        ("-D", "--define"),
+        "params",
+        "Set a network parameter, e.g. -D k=256 or -D bn=true. Repeatable." + help,
+        convert=define,
+        metavar="NAME=VALUE",
+        repeat=True,
+        finish=dict,
+    )
 
-    @functools.wraps(command)
-    def run(color: str, **kwargs: Any) -> None:
-        click.get_current_context().meta["archc.color"] = color
-        command(**kwargs)
 
-    return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
-                        show_default=True, help="Colour the diagnostics: auto (on a terminal, unless "
-                        "NO_COLOR is set), always or never.")(run)
+#: `--color auto|always|never` on a command that prints diagnostics (colour.py decides).
+COLOUR_OPTION = Option(
+    ("--color",),
+    "color",
+    "Colour the diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.",
+    choices=("auto", "always", "never"),
+    default="auto",
+    show_default=True,
+)
+
+
+def echo(text: str, nl: bool = True) -> None:
+    """Print to standard output, written at once (so a closed pipe fails here, inside `run`)."""
+    sys.stdout.write(text + "\n" if nl else text)
+    sys.stdout.flush()
+
+
+def warn(text: str) -> None:
+    """Print a line to standard error."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def exit_status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
@@ -102,24 +127,26 @@ def exit_status(diagnostics: list[Diagnostic], params: dict[str, Any]) -> int:
     name the network does not declare (E205), a mistake of usage like any
     other bad option. A variant's unknown name (E205 too) is the spec's."""
     prefixes = tuple(f"-D {name}:" for name in params)
-    usage = any(d.code == "E205" and d.message.startswith(prefixes) for d in diagnostics) if prefixes else False
+    usage = (
+        any(d.code == "E205" and d.message.startswith(prefixes) for d in diagnostics) if prefixes else False
+    )
     return 2 if usage else 1
 
 
-def print_diagnostics(diagnostics: list[Diagnostic], as_json: bool) -> None:
-    if as_json or not diagnostics:  # a clean check imports no colour
+def print_diagnostics(diagnostics: list[Diagnostic], color: str = "auto") -> None:
+    """The diagnostics on standard error, coloured as `--color` says, then the count of errors."""
+    if not diagnostics:  # a clean check imports no colour
         return
     import os
 
     from .. import colour
 
-    ctx = click.get_current_context(silent=True)
-    paint = colour.painter(ctx.meta.get("archc.color", "auto") if ctx else "auto", sys.stderr, os.environ)
+    paint = colour.painter(color, sys.stderr, os.environ)
     for diagnostic in diagnostics:
-        click.echo(diagnostic.format(paint), err=True, color=paint is colour.ansi)
+        warn(diagnostic.format(paint))
     errors = sum(d.is_error for d in diagnostics)
     if errors:
-        click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
+        warn(f"{errors} error{'s' * (errors != 1)}")
 
 
 STDIN = "<stdin>"
@@ -154,14 +181,14 @@ def check_path(path: str, params: dict[str, Any], limits: Limits) -> Any:
     return check_source(read_stdin(limits), params, limits)
 
 
-def checked_or_exit(path: str, params: dict[str, Any], limits: Limits) -> Any:
+def checked_or_exit(path: str, params: dict[str, Any], limits: Limits, color: str) -> Any:
     """The checked network, its warnings on stderr; exit 1 with the diagnostics on errors."""
     try:
         network = check_path(path, params, limits)
     except ArchError as error:
-        print_diagnostics(error.diagnostics, False)
+        print_diagnostics(error.diagnostics, color)
         sys.exit(exit_status(error.diagnostics, params))
-    print_diagnostics(network.diagnostics, False)
+    print_diagnostics(network.diagnostics, color)
     return network
 
 
@@ -171,8 +198,8 @@ def output_format(out: str, fmt: str | None, formats: tuple[str, ...], what: str
     if chosen not in formats:
         endings = ", ".join("." + f for f in formats)
         if fmt:
-            raise click.BadParameter(f"{fmt} is not one of {', '.join(formats)}{what}", param_hint="'--format'")
-        raise click.BadParameter(f"'{out}' must end in {endings}{what}", param_hint="'-o'")
+            raise UsageError(f"{fmt} is not one of {', '.join(formats)}{what}", "--format")
+        raise UsageError(f"'{out}' must end in {endings}{what}", "-o")
     return chosen
 
 
@@ -182,16 +209,20 @@ def emit(out: str, data: bytes, binary: bool) -> None:
         write_output(out, data)
         return
     if binary and sys.stdout.isatty():
-        click.echo("archc: error: that format is binary and standard output is a terminal: redirect it "
-                   "(> out.png) or pipe it", err=True)
+        warn(
+            "archc: error: that format is binary and standard output is a terminal: redirect it "
+            "(> out.png) or pipe it"
+        )
         sys.exit(2)
-    click.echo(data, nl=False)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def refuse_the_input(file: str, out: str) -> None:
     """Usage error (exit 2) when the output is the input, by its name or through a link."""
     if out != "-" and files.same_file(out, file):
-        raise click.BadParameter(f"'{out}' is the input file; choose another output", param_hint="'-o'")
+        raise UsageError(f"'{out}' is the input file; choose another output", "-o")
 
 
 def write_output(out: str, data: bytes) -> None:
@@ -199,5 +230,5 @@ def write_output(out: str, data: bytes) -> None:
     try:
         files.write(Path(out), data)
     except OSError as error:
-        click.echo(f"archc: error: cannot write {displayable(out)}: {error.strerror or error}", err=True)
+        warn(f"archc: error: cannot write {displayable(out)}: {error.strerror or error}")
         sys.exit(2)
