@@ -53,6 +53,28 @@ def stdlib_names() -> list[str]:
     return sorted(p.name[:-5] for p in stdlib_folder().iterdir() if p.name.endswith(".arch"))
 
 
+def library_entry(name: str) -> Traversable | None:
+    """The standard library's file of module `name` (`import resnet`), None if it has no such module."""
+    return stdlib_folder().joinpath(f"{name}.arch") if name in stdlib_names() else None
+
+
+def library_source(name: str) -> Source | None:
+    """The source of standard-library module `name`, named <stdlib>/NAME.arch; None if there is none."""
+    entry = library_entry(name)
+    return None if entry is None else Source(f"<stdlib>/{name}.arch", entry.read_text("utf-8"), Path(str(entry)))
+
+
+def import_base(importer: Source) -> Path:
+    """The folder a quoted import's path starts from: the importing file's, else the working directory."""
+    return importer.path.parent if importer.path else Path.cwd()
+
+
+def resolve_import(statement: ir.Import, importer: Source) -> Path:
+    """The absolute path a quoted import names (it may not exist); OSError for a name
+    the system refuses, RuntimeError for a loop of symbolic links (Python 3.11's resolve)."""
+    return (import_base(importer) / statement.path).resolve()
+
+
 class Loader:
     """Builds scopes, loading each imported file once, within the limits
     `check` was given (the same for imported files as for the network's own)."""
@@ -138,13 +160,13 @@ class Loader:
     def _read(self, statement: ir.Import, importer: Source, out: Collector) -> Source | None:
         if statement.library:
             return self._library(statement, out)
-        base = importer.path.parent if importer.path else Path.cwd()
+        base = import_base(importer)
         if not statement.path.endswith(".arch"):
             out.error("E215", f"cannot import \"{statement.path}\": an import names a spec file ending in .arch",
                       statement.span, "import \"blocks.arch\", or a module of the standard library: import resnet")
             return None
         try:
-            path = (base / statement.path).resolve()
+            path = resolve_import(statement, importer)
             if not path.is_file():
                 out.error("E215", f"cannot import \"{statement.path}\": no file {displayable(path)}", statement.span,
                           f"the path is relative to {displayable(base)}")
@@ -162,13 +184,11 @@ class Loader:
             return None
 
     def _library(self, statement: ir.Import, out: Collector) -> Source | None:
-        names = stdlib_names()
-        if statement.path not in names:
+        source = library_source(statement.path)
+        if source is None:
             out.error("E215", f"the standard library has no module '{statement.path}'", statement.span,
-                      f"it has: {', '.join(names)}; a file is imported with quotes: import \"blocks.arch\"")
-            return None
-        entry = stdlib_folder().joinpath(f"{statement.path}.arch")
-        return Source(f"<stdlib>/{statement.path}.arch", entry.read_text("utf-8"), Path(str(entry)))
+                      f"it has: {', '.join(stdlib_names())}; a file is imported with quotes: import \"blocks.arch\"")
+        return source
 
 
 def build_scope(module: ir.Module, limits: Limits = DEFAULT) -> tuple[Scope, list[Diagnostic]]:

@@ -25,7 +25,7 @@ from ..diagnostics import ArchError
 from ..layers import ACTIVATIONS, KINDS, Kind, lookup
 from ..options import Option, boolean, padding
 from ..records import record
-from ..scope import Scope, build_scope, stdlib_folder, stdlib_names
+from ..scope import Scope, build_scope, library_source, stdlib_names
 from ..source import Source
 from .document import Document, Point
 from .hover import signature, value_text
@@ -194,9 +194,11 @@ def _library_blocks(doc: Document) -> list[Completion]:
 @functools.lru_cache(maxsize=16)
 def _library_scope(name: str) -> Scope | None:
     """A standard-library module's scope, parsed once: the package's files do not change while it runs."""
-    entry = stdlib_folder().joinpath(f"{name}.arch")
+    source = library_source(name)
+    if source is None:
+        return None
     try:
-        module = syntax.parse(Source(f"<stdlib>/{name}.arch", entry.read_text("utf-8")))
+        module = syntax.parse(source)
     except ArchError:  # a broken library file offers no blocks; its own check reports it
         return None
     return build_scope(module)[0]

@@ -19,7 +19,7 @@ from ..checker.resolve import kind_quietly
 from ..layers import Kind
 from ..nodes import Node, Visitor, room_to_recurse
 from ..records import record
-from ..scope import Scope, stdlib_folder, stdlib_names
+from ..scope import Scope, library_entry, resolve_import
 from ..source import Source
 from .document import Document, Point, contains
 
@@ -47,10 +47,10 @@ def path_at(module: ir.Module, point: Point) -> list[Node]:
 def imported_file(doc: Document, node: ir.Import) -> Path | None:
     """The file an import names, if it exists: a module of the standard library, or a path next to the document."""
     if node.library:
-        return Path(str(stdlib_folder().joinpath(f"{node.path}.arch"))) if node.path in stdlib_names() else None
-    base = doc.source.path.parent if doc.source.path else Path.cwd()
+        entry = library_entry(node.path)
+        return Path(str(entry)) if entry else None
     try:
-        file = (base / node.path).resolve()
+        file = resolve_import(node, doc.source)
     except (OSError, RuntimeError):
         return None
     return file if file.is_file() else None
