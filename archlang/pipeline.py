@@ -21,7 +21,7 @@ from .diagnostics import ArchError, Collector, Diagnostic, sort_key
 from .limits import Limits, as_limits
 from .nodes import room_to_recurse
 from .records import field, record
-from .source import Source, TooLarge, displayable, normalise_lines, read_file
+from .source import Source, TooLarge, displayable, read_file, text_as_read
 
 
 @record(eq=False)
@@ -73,7 +73,7 @@ def load(path_or_text: str | Path, max_bytes: int) -> Source:
         if size > max_bytes:
             raise ArchError([Diagnostic("error", "E100", f"the spec is {size:,} bytes, more than the limit of "
                                         f"{max_bytes:,}", None, Source("<string>", ""), _BYTES_HINT)])
-        return Source("<string>", normalise_lines(text.removeprefix("\ufeff")))  # as a file drops its BOM
+        return Source("<string>", text_as_read(text))
     path = Path(path_or_text)
     name = displayable(path)
     out = Collector(Source(name, ""))

@@ -36,7 +36,7 @@ from .diagnostics import ArchError, Diagnostic
 from .lalr import Meta, Token, UnexpectedInput
 from .nodes import room_to_recurse
 from .records import field, record
-from .source import Source, normalise_lines
+from .source import Source, text_as_read
 
 __all__ = ["FormatError", "diff", "format_source", "format_text"]
 
@@ -358,7 +358,7 @@ def format_text(text: str, name: str = "<string>") -> str:
         >>> format_text("network n\\ninput 3@32x32\\n[conv3-16 p=1,pool]*2 ,fc-10\\n")
         'network n\\ninput 3@32x32\\n[conv3-16 p=1, pool]*2, fc-10\\n'
     """
-    return format_source(Source(name, normalise_lines(text.removeprefix("\ufeff"))))  # a BOM, as a file drops it
+    return format_source(Source(name, text_as_read(text)))
 
 
 def _verify(module: ir.Module, printed: Source, comments: list[str]) -> None:

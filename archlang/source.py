@@ -77,7 +77,13 @@ def read_file(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
 def decode(data: bytes) -> str:
     """A spec's bytes as its text, wherever they were read (a file, standard input):
     UTF-8, a byte order mark dropped, undecodable bytes as U+FFFD, lines normalised."""
-    return normalise_lines(data.decode("utf-8-sig", errors="replace"))
+    return text_as_read(data.decode("utf-8", errors="replace"))
+
+
+def text_as_read(text: str) -> str:
+    """Text given as a string (to the API, the formatter, the editor) as a file's
+    would be read: a byte order mark dropped, lines normalised."""
+    return normalise_lines(text.removeprefix("\ufeff"))
 
 
 def normalise_lines(text: str) -> str:
@@ -134,6 +140,11 @@ class Source:
         """The text of a 1-based line, without its line break."""
         lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def covered(self, span: Span, one_line: bool = False) -> str:
+        """The text a span covers; `one_line`: line breaks and runs of spaces as one space (for a hover, a hint)."""
+        text = self.text[span.start:span.end]
+        return " ".join(text.split()) if one_line else text
 
     def span_at(self, offset: int) -> Span:
         """The one-character span at a character offset."""

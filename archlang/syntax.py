@@ -339,7 +339,7 @@ class _ToIR:
         """`input 28x28`, `input 32x32x3`: named (mistakes.py), else the misplaced '@' or 'x'."""
         from . import mistakes  # here: only a syntax error needs the table of mistakes (start-up, issue 11)
 
-        text = self.out.source.text[statement.start:statement.end] if self.out.source else ""
+        text = self.out.source.covered(statement) if self.out.source else ""
         named = mistakes.input_shape(text, statement)
         if named is not None:
             self.out.error(named.code, named.message, named.span, named.hint)

@@ -318,7 +318,7 @@ def _slot_hint(ctx: Context, call: ir.Call, kind: Kind, what: str) -> str | None
 
 def _text(ctx: Context, span: Span) -> str:
     """The source text a span covers."""
-    return ctx.source.text[span.start:span.end]
+    return ctx.source.covered(span)
 
 
 def _give(ctx: Context, given: dict[str, Any], kind: Kind, name: str, value: Any, span: Span) -> bool:

@@ -22,7 +22,7 @@ from ..nodes import Node, Visitor, room_to_recurse
 from ..pipeline import Analysis, analyze_source
 from ..records import field, record
 from ..scope import Scope, build_scope
-from ..source import Source, Span, displayable, normalise_lines
+from ..source import Source, Span, displayable, text_as_read
 from ..units import Shape
 
 #: A place in a document: 1-based line and column, in characters (archlang's own count).
@@ -37,7 +37,7 @@ class Document:
     def __init__(self, text: str, path: Path | None = None, limits: Limits = DEFAULT) -> None:
         name = displayable(path) if path else "<untitled>"
         self.text = text
-        self.source = Source(name, normalise_lines(text.removeprefix("\ufeff")), path)
+        self.source = Source(name, text_as_read(text), path)
         self.limits = limits
         self.analysis: Analysis = _analyze(self.source, limits)
 
@@ -78,7 +78,7 @@ class Document:
 
     def text_of(self, span: Span) -> str:
         """The text a span covers, on one line (line breaks and runs of spaces as one space)."""
-        return " ".join(self.source.text[span.start:span.end].split())
+        return self.source.covered(span, one_line=True)
 
 
 def _analyze(source: Source, limits: Limits) -> Analysis:

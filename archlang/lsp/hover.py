@@ -217,7 +217,7 @@ def _binding(doc: Document, found: Binding) -> str:
         return _block_parameter(doc, found, where)
     if found.what == "let":
         let: ir.Let = found.node  # type: ignore[assignment]
-        written = " ".join(found.source.text[let.span.start:let.span.end].split())
+        written = found.source.covered(let.span, one_line=True)
         return f"**{found.name}**: let, set at {where}\n\n`{written}`"
     return f"**{found.name}**: {found.what}, set at {where}"
 
