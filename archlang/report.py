@@ -20,7 +20,7 @@ from .accounting import (
 from .checker.checked import CheckedNetwork, Row, set_summary
 from .checker.depth import all_weight_layers, weight_layers
 from .checker.receptive import CAP
-from .units import Shape, fmt_shape, fp32_size, short_count, size_text, volume
+from .units import Shape, aligned, fmt_shape, fp32_size, short_count, size_text, volume
 
 HEADERS = ("name", "layer", "output", "params", "MACs", "memory", "rf/jump", "line")
 RIGHT = {"params", "MACs", "memory", "line"}
@@ -74,14 +74,9 @@ def listing_rows(network: CheckedNetwork) -> list[tuple[str, ...]]:
 
 def table(network: CheckedNetwork) -> str:
     """The per-layer table, headed by the input and closed by the totals."""
-    rows = [HEADERS, *listing_rows(network)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
-    lines = [f"network {network.name} ({network.source.name})"]
-    for r in rows:
-        cells = [c.rjust(w) if HEADERS[i] in RIGHT else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(2, "  ".join("-" * w for w in widths))
-    return "\n".join(lines + [""] + totals(network))
+    right = [i for i, header in enumerate(HEADERS) if header in RIGHT]
+    lines = aligned([HEADERS, *listing_rows(network)], right)
+    return "\n".join([f"network {network.name} ({network.source.name})", *lines, "", *totals(network)])
 
 
 def totals(network: CheckedNetwork) -> list[str]:

@@ -17,7 +17,7 @@ from .checker.evaluate import parse_value
 from .options import describe
 from .pipeline import Analysis
 from .records import record
-from .units import fmt_shape, short_count
+from .units import aligned, fmt_shape, short_count
 
 
 @record(frozen=True)
@@ -67,11 +67,5 @@ def table(title: str, results: list[tuple[dict[str, Any], Analysis]]) -> str:
     names = tuple(results[0][0]) if results else ()
     header = (*names, *HEADERS)
     rows = [header, *((*(describe(v) for v in point.values()), *_figures(a)) for point, a in results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = set(range(len(names) + 2))  # the values and the counts; the output shape reads from the left
-    lines = [title]
-    for row in rows:
-        lines.append("  ".join(c.rjust(w) if i in right else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(row, widths))).rstrip())
-    lines.insert(2, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    right = range(len(names) + 2)  # the values and the counts; the output shape reads from the left
+    return "\n".join([title, *aligned(rows, right)])

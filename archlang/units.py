@@ -7,6 +7,7 @@ diagram, the runtime's memory refusal), so they all write them alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
 
 Shape = tuple[int, ...]
 
@@ -57,3 +58,15 @@ def short_count(count: int, smallest: str = "k") -> str:
         if count >= scale:
             return f"{count / scale:,.2f} {unit}"
     return str(count) if smallest == "k" else f"{count:,}"
+
+
+def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = (), rule: bool = True) -> list[str]:
+    """Rows of cells as lines of columns two spaces apart, the columns numbered in
+    `right` right-aligned and the rest left, trailing spaces dropped; `rule`: a line
+    of dashes under the first row (the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    lines = ["  ".join(cell.rjust(width) if i in right else cell.ljust(width)
+                       for i, (cell, width) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    if rule and lines:
+        lines.insert(1, "  ".join("-" * width for width in widths))
+    return lines

@@ -22,7 +22,7 @@ def zoo_command(names: tuple[str, ...], family: str | None, fmt: str) -> None:
     archc build mobilenet_v3_small -o mobilenet_v3_small.py
     """
     from .. import zoo
-    from ..units import fmt_shape, short_count
+    from ..units import aligned, fmt_shape, short_count
 
     models = [
         m
@@ -47,9 +47,7 @@ def zoo_command(names: tuple[str, ...], family: str | None, fmt: str) -> None:
         lines.insert(1, "|" + "---|" * len(rows[0]))
         echo("\n".join(lines))
         return
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    echo("\n".join(aligned(rows, rule=False)))
 
 
 def fmt_command(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
