@@ -280,11 +280,28 @@ def _offset_bias(layer: Layer, t: Tensors) -> torch.Tensor:
         table = F.linear(hidden, t[9])
     else:
         table = t[0]
-    at = torch.arange(win * win)
-    dy = (at // win)[:, None] - (at // win)[None, :] + win - 1
-    dx = (at % win)[:, None] - (at % win)[None, :] + win - 1
-    bias = table[dy * (2 * win - 1) + dx].permute(2, 0, 1)
+    bias = table[_offsets(win)].permute(2, 0, 1)
     return 16 * torch.sigmoid(bias) if o["v2"] else bias
+
+
+def _offsets(side: int) -> torch.Tensor:
+    """For each pair (i, j) of a side x side window's tokens, the row of the bias
+    table for their offset (dy, dx): (dy + side - 1)(2 side - 1) + dx + side - 1."""
+    at = torch.arange(side * side)
+    dy = (at // side)[:, None] - (at // side)[None, :] + side - 1
+    dx = (at % side)[:, None] - (at % side)[None, :] + side - 1
+    return dy * (2 * side - 1) + dx
+
+
+def _per_head(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int,
+              scores: Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """Each head's softmax(scores(head, q_h, k_h)) v_h, written out head by head, side by side."""
+    d = q.shape[-1] // heads
+    outs = []
+    for head in range(heads):
+        qh, kh, vh = (a[:, :, head * d:(head + 1) * d] for a in (q, k, v))
+        outs.append(torch.softmax(scores(head, qh, kh), -1) @ vh)
+    return torch.cat(outs, -1)
 
 
 def _window_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor:
@@ -311,16 +328,15 @@ def _window_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Tensor
             rows, cols = wrapped[0].repeat_interleave(win), wrapped[1].repeat(win)
             apart = (rows[:, None] != rows[None, :]) | (cols[:, None] != cols[None, :])
             mask = torch.where(apart, -100.0, 0.0)
-            heads_out = []
-            for head in range(heads):
-                qh, kh, vh = (a[:, :, head * d:(head + 1) * d] for a in (q, k, v))
+
+            def scores(head: int, qh: torch.Tensor, kh: torch.Tensor, mask: torch.Tensor = mask) -> torch.Tensor:
                 if o["v2"]:
                     scale = t[0][head].clamp(max=math.log(100.0)).exp()
-                    scores = F.normalize(qh, dim=-1) @ F.normalize(kh, dim=-1).transpose(1, 2) * scale
-                else:
-                    scores = qh @ kh.transpose(1, 2) / math.sqrt(d)
-                heads_out.append(torch.softmax(scores + bias[head] + mask, -1) @ vh)
-            joined = F.linear(torch.cat(heads_out, -1), proj_weight, proj_bias)
+                    cosine = F.normalize(qh, dim=-1) @ F.normalize(kh, dim=-1).transpose(1, 2)
+                    return cosine * scale + bias[head] + mask
+                return qh @ kh.transpose(1, 2) / math.sqrt(d) + bias[head] + mask
+
+            joined = F.linear(_per_head(q, k, v, heads, scores), proj_weight, proj_bias)
             out[:, :, top:top + win, left:left + win] = joined.transpose(1, 2).reshape(n, c, win, win)
     return out.roll(shift, (2, 3))[:, :, :h, :w]
 
@@ -341,11 +357,7 @@ def _partition_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Ten
     looked up by the offset (dy, dx) of the two positions (the index buffer is not read)."""
     o, (n, c, h, w) = layer.opts, x.shape
     p, heads = o["size"], o["heads"]
-    d = c // heads
-    at = torch.arange(p * p)
-    dy = (at // p)[:, None] - (at // p)[None, :] + p - 1
-    dx = (at % p)[:, None] - (at % p)[None, :] + p - 1
-    bias = t[0][dy * (2 * p - 1) + dx].permute(2, 0, 1)
+    bias = t[0][_offsets(p)].permute(2, 0, 1)
     out = torch.empty_like(x)
     steps = (h // p, w // p)
     for first_row in range(steps[0]):
@@ -356,12 +368,8 @@ def _partition_attention(x: torch.Tensor, layer: Layer, t: Tensors) -> torch.Ten
                 rows, cols = first_row * p + torch.arange(p), first_col * p + torch.arange(p)
             tokens = x[:, :, rows[:, None], cols[None, :]].flatten(2).transpose(1, 2)
             q, k, v = (F.linear(tokens, t[2][i * c:(i + 1) * c], t[3][i * c:(i + 1) * c]) for i in range(3))
-            heads_out = []
-            for head in range(heads):
-                qh, kh, vh = (a[:, :, head * d:(head + 1) * d] for a in (q, k, v))
-                scores = qh @ kh.transpose(1, 2) / math.sqrt(c) + bias[head]
-                heads_out.append(torch.softmax(scores, -1) @ vh)
-            joined = F.linear(torch.cat(heads_out, -1), t[4], t[5])
+            joined = F.linear(_per_head(q, k, v, heads, lambda head, qh, kh: qh @ kh.transpose(1, 2) / math.sqrt(c)
+                                        + bias[head]), t[4], t[5])
             out[:, :, rows[:, None], cols[None, :]] = joined.transpose(1, 2).reshape(n, c, p, p)
     return out
 
