@@ -29,13 +29,15 @@ class PartitionAttention(nn.Module):
         self.merge = nn.Linear(dim, dim)
         self.relative_position_bias_table = nn.Parameter(torch.empty((2 * size - 1) ** 2, heads))
         nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
-        self.register_buffer("relative_position_index", self.offset_index(size))
+        # Made on the CPU and moved, as WindowAttention's: on the meta device each small op costs milliseconds.
+        self.register_buffer("relative_position_index", self.offset_index(size).to(self.merge.weight.device))
 
     @staticmethod
     def offset_index(size: int) -> torch.Tensor:
         """For each pair (i, j) of a partition's positions, row-major: the row
         of the offset i - j in a (2P-1) x (2P-1) table, as (P^2, P^2)."""
-        rows, cols = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+        steps = torch.arange(size, device="cpu")
+        rows, cols = torch.meshgrid(steps, steps, indexing="ij")
         rows, cols = rows.flatten(), cols.flatten()
         dy = rows[:, None] - rows[None, :] + size - 1
         dx = cols[:, None] - cols[None, :] + size - 1
