@@ -106,7 +106,7 @@ def _fitted(network: CheckedNetwork, drawer: Drawer, view: View) -> Any:
     1920x1080 screen, stretched to a shape between 4:3 and 16:9; each
     candidate is laid out by `dot` (without it, or past MAX_BOXES, the chain is not wrapped)."""
     graphviz = _graphviz()
-    if len(drawer.nodes) > MAX_BOXES:  # each candidate would take Graphviz minutes
+    if box_count(drawer) > MAX_BOXES:  # each candidate would take Graphviz minutes
         return _graph.build(graphviz, network, drawer, view)
     unsized = replace(view, size=None, dpi=None)  # measured as laid out, before scaling
     best: tuple[float, Any] | None = None
@@ -181,9 +181,14 @@ def pipe(network: CheckedNetwork, fmt: str, unroll: bool = False, rankdir: str =
         raise RenderError(f"Graphviz's dot failed: {error.stderr.decode(errors='replace').strip()}") from None
 
 
+def box_count(drawer: Drawer) -> int:
+    """The boxes Graphviz lays out: every node but the forks, which are points."""
+    return sum(1 for node in drawer.nodes.values() if node.role != "fork")
+
+
 def refuse_large_drawing(network: CheckedNetwork, drawer: Drawer, fmt: str) -> None:
     """Raise E404 before Graphviz runs if the diagram has more boxes than it lays out in seconds."""
-    boxes = sum(1 for node in drawer.nodes.values() if node.role != "fork")  # a fork is a point, not a box
+    boxes = box_count(drawer)
     if boxes <= MAX_BOXES:
         return
     decls = network.module.networks
