@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import ARCHITECTURES_DIR, archc_in_process, archc_process
+from conftest import ARCHITECTURES_DIR, archc_command, archc_in_process, archc_process
 
 from archlang.cli import COMMANDS, command
 
@@ -110,6 +111,60 @@ def test_usage_errors_say_what_is_wrong(args: list[str], message: str) -> None:
     assert lines[0].startswith(f"Usage: archc {args[0] if args[0] != 'chek' else '[OPTIONS] COMMAND'}")
     assert lines[1].startswith("Try 'archc") and lines[1].endswith(" -h' for help.")
     assert lines[3].startswith(message), lines
+
+
+def test_options_may_stand_between_the_files() -> None:
+    """As click read them: `archc check a.arch --json b.arch` checks both, as JSON."""
+    LENET = str(ARCHITECTURES_DIR / "lenet5.arch")
+    result = archc_in_process("check", VGG16, "--json", LENET)
+    assert result.exit_code == 0
+    assert [d["network"] for d in json.loads(result.stdout)] == ["vgg16", "lenet5"]
+    assert archc_in_process("check", VGG16, "-q", LENET).stdout == ""
+    names = archc_in_process("zoo", "resnet18", "--family", "resnet", "resnet34").stdout.splitlines()
+    assert [line.split()[0] for line in names[1:]] == ["resnet18", "resnet34"]
+
+
+def test_after_a_double_dash_every_word_is_a_file(tmp_path: Path) -> None:
+    result = archc_in_process("check", VGG16, "-q", "--", "-q")
+    assert result.exit_code == 1 and result.stderr.startswith("-q: error[E100]: cannot read -q")
+    assert archc_in_process("--", "check", VGG16, "-q").exit_code == 0  # `archc -- check` too
+
+
+def test_an_option_takes_the_next_word_as_its_value_even_with_a_dash() -> None:
+    result = archc_in_process("table", VGG16, "--names", "-a")
+    assert result.exit_code == 0 and "| -a |" in " ".join(result.stdout.split()).replace("  ", " ")
+
+
+@pytest.mark.parametrize("args", [["check", "--batch", "0", "-h"], ["check", "--format", "MD", "--help"],
+                                  ["render", VGG16, "-h"], ["check", "--bogus", "-h"]])
+def test_help_is_shown_wherever_it_is_asked_for(args: list[str]) -> None:
+    """Before any mistake of the same command line is reported, as click did."""
+    result = archc_in_process(*args)
+    assert result.exit_code == 0 and result.stdout.startswith(f"Usage: archc {args[0]}")
+
+
+def test_an_option_before_the_command_is_named_as_an_option() -> None:
+    result = archc_in_process("--json", "check", VGG16)
+    assert result.exit_code == 2 and "Error: No such option: --json" in result.stderr
+
+
+def test_a_size_of_four_hundred_digits_is_refused_not_a_traceback() -> None:
+    result = archc_in_process("build", VGG16, "-o", "-", "--max-memory", "9" * 400)
+    assert result.exit_code == 2 and "is more than the most it may be" in result.stderr
+
+
+def test_the_help_of_a_command_that_cannot_be_written_is_an_error() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*archc_command(), "check", "-h"], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=60, check=False)
+    assert done.returncode == 2 and "cannot write the output" in done.stderr
+
+
+def test_the_help_shows_defaults_ranges_and_what_is_required() -> None:
+    text = " ".join(archc_in_process("render", "--help").stdout.split())
+    assert "[default: 50000; 1<=x<=" in text  # --max-layers
+    assert "[1<=x<=2400]" in text  # --dpi
+    assert "-o, --output OUT" in text and "[required]" in text
 
 
 def test_a_folder_where_a_file_belongs_is_a_usage_error(tmp_path: Path) -> None:
@@ -290,14 +345,15 @@ def test_every_declared_option_is_in_its_help(name: str) -> None:
     assert text.startswith(f"Usage: archc {name}")
     for option in declared.every_option():
         assert ", ".join(option.flags) in text, option.flags
-        assert not option.show_default or f"[default: {option.default}]" in " ".join(text.split())
+        assert not option.show_default or f"[default: {option.default}" in " ".join(text.split())
 
 
 def test_group_help_and_version() -> None:
     text = archc_in_process("--help").stdout
     for name in COMMANDS:
         assert f"  {name.ljust(6)}  {command(name).summary}" in text
-    assert archc_in_process().stdout == text
+    alone = archc_in_process()  # a usage mistake that teaches: the same help, on stderr
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (2, "", text)
     result = archc_in_process("--version")
     assert result.exit_code == 0 and result.stdout.startswith("archc, version ")
 

@@ -142,9 +142,27 @@ def _candidates(line: str) -> list[str]:
     ("archc check -D ", []),             # a value without choices
     ("archc check --json --color a", ["auto", "always"]),
     ("archc frobnicate --", []),
+    ("archc render x.arch --rankdir l", ["LR"]),  # as the option takes it, in either case
 ])
 def test_completion_offers_commands_options_and_choices(line: str, offered: list[str]) -> None:
     assert _candidates(line) == offered
+
+
+@pytest.mark.parametrize(("words", "index"), [("archc", "5"), ("archc check x.arch --format ", "99"),
+                                              ("archc check", "-1"), ("archc check", "two")])
+def test_completion_past_the_words_offers_nothing(words: str, index: str) -> None:
+    """A shell that asks for a word past the line (or sends no number) gets nothing, never a traceback."""
+    done = subprocess.run(archc_command(), env={**os.environ, "_ARCHC_COMPLETE": "complete", "COMP_WORDS": words,
+                                               "COMP_CWORD": index}, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize("value", ["", "bogus_source", "bash"])
+def test_any_other_value_of_the_completion_variable_runs_archc(value: str) -> None:
+    """Only `complete` and SHELL_source ask for completion; a stray variable must not silence a check."""
+    result = archc("check", "-", stdin=BROKEN, env={"_ARCHC_COMPLETE": value})
+    assert result.exit_code == 1 and "error[E112]" in result.stderr
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")

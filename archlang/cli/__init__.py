@@ -74,12 +74,16 @@ def group_help() -> str:
     )
 
 
-def _unknown(name: str) -> int:
+def _unknown(word: str) -> int:
+    """Exit status 2 for a first word that is no command (or no option of archc's own), with the nearest command."""
     import difflib
 
-    close = difflib.get_close_matches(name, COMMANDS, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    sys.stderr.write(f"{usage()}Try '{PROGRAM} -h' for help.\n\nError: No such command '{name}'.{hint}\n")
+    if word.startswith("-"):
+        problem = f"No such option: {word} (the options of a command come after it: {PROGRAM} check -h)"
+    else:
+        close = difflib.get_close_matches(word, COMMANDS, n=1)
+        problem = f"No such command '{word}'." + (f" Did you mean '{close[0]}'?" if close else "")
+    sys.stderr.write(f"{usage()}Try '{PROGRAM} -h' for help.\n\nError: {problem}\n")
     return 2
 
 
@@ -87,11 +91,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run `archc` with `argv` (the process's arguments when None); exits with its status."""
     from . import completion
 
-    if completion.VARIABLE in os.environ:
+    if completion.asked(os.environ):
         sys.stdout.write(completion.respond(os.environ, sorted(COMMANDS), command))
         sys.exit(0)
     words = list(sys.argv[1:] if argv is None else argv)
-    if not words or words[0] in ("-h", "--help"):
+    words = words[1:] if words[:1] == ["--"] else words  # `archc -- check f.arch`
+    if not words:  # a usage mistake that teaches: the help, on stderr (as click did)
+        sys.stderr.write(group_help())
+        sys.exit(2)
+    if words[0] in ("-h", "--help"):
         sys.stdout.write(group_help())
         sys.exit(0)
     if words[0] == "--version":
@@ -125,6 +133,8 @@ def run() -> None:
             sys.stdout.flush()
     except OSError as error:
         files.quiet_stdout()
-        if error.errno != errno.EPIPE:  # `archc check f.arch | head` is no error
+        if (
+            error.errno != errno.EPIPE
+        ):  # `archc check f.arch | head`: the reader left on purpose, nothing to say
             sys.stderr.write(f"archc: error: cannot write the output: {error.strerror or error}\n")
         sys.exit(2)

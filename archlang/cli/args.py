@@ -27,6 +27,9 @@ from ..records import field, record, replace
 
 Converter = Callable[[str], Any]
 
+#: The options that ask for a command's help.
+HELP = ("-h", "--help")
+
 
 class UsageError(Exception):
     """A mistake of usage (exit 2): raised by a converter for one value, or by
@@ -132,6 +135,15 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if (
+            file is None or file is sys.stdout
+        ):  # the help: a failed write is the command's error, as any output
+            sys.stdout.write(message)
+            sys.stdout.flush()
+            return
+        super()._print_message(message, file)
+
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.format_usage()}Try '{self.prog} -h' for help.\n\nError: {message}\n")
         sys.exit(2)
@@ -144,7 +156,7 @@ def _converter(option: Option) -> Converter:
     def run(text: str) -> Any:
         try:
             return convert(text)
-        except (UsageError, ValueError) as error:
+        except (UsageError, ValueError, OverflowError) as error:
             raise argparse.ArgumentTypeError(str(error.args[0] if error.args else error)) from None
 
     run.__name__ = option.metavar or option.dest  # what argparse names in its own messages
@@ -152,10 +164,11 @@ def _converter(option: Option) -> Converter:
 
 
 def _help(option: Option) -> str:
-    text = option.help.replace("%", "%%")
-    if option.show_default and option.default is not None:
-        text += f" [default: {option.default}]"
-    return text
+    """The help of an option, then in brackets its default, the range of its values and whether it must be given."""
+    notes = [f"default: {option.default}"] if option.show_default and option.default is not None else []
+    notes += [getattr(option.convert, "range", "")] if getattr(option.convert, "range", "") else []
+    notes += ["required"] if option.required else []
+    return (option.help + (f" [{'; '.join(notes)}]" if notes else "")).replace("%", "%%")
 
 
 def _add(parser: argparse.ArgumentParser, option: Option) -> None:
@@ -209,8 +222,20 @@ def parser(command: Command, program: str = "archc") -> argparse.ArgumentParser:
 
 
 def parse(command: Command, argv: Sequence[str], program: str = "archc") -> dict[str, Any]:
-    """The keyword arguments of `command.run` for `argv` (exit 2 with the usage on a mistake)."""
-    values = vars(parser(command, program).parse_args(list(argv)))
+    """The keyword arguments of `command.run` for `argv` (exit 2 with the usage on a mistake).
+
+    As click read a command line, and as users write one: options may stand
+    between the files (`archc check a.arch --json b.arch`), an option that
+    takes a value takes the next word whatever it is (`--names -a`), and
+    `-h` shows the help wherever it stands, before any mistake is reported."""
+    made = parser(command, program)
+    words = _values_attached(
+        argv, {flag for o in command.every_option() if o.takes_value for flag in o.flags}
+    )
+    if any(word in HELP for word in words[: words.index("--") if "--" in words else len(words)]):
+        made.print_help()
+        sys.exit(0)
+    values = vars(made.parse_intermixed_args(words))
     for argument in command.arguments:
         if argument.many:
             values[argument.dest] = tuple(values[argument.dest] or ())
@@ -224,6 +249,19 @@ def parse(command: Command, argv: Sequence[str], program: str = "archc") -> dict
     return values
 
 
+def _values_attached(argv: Sequence[str], takes_value: set[str]) -> list[str]:
+    """The words with each value written onto its option (`--names=-a`, `-D=k=8`), so that
+    argparse reads a value that begins with a dash as the value; after `--` nothing changes."""
+    words: list[str] = []
+    rest = iter(argv)
+    for word in rest:
+        if word == "--":
+            return [*words, word, *rest]
+        following = next(rest, None) if word in takes_value else None
+        words.append(word if following is None else f"{word}={following}")
+    return words
+
+
 def usage_error(command: Command, error: UsageError, program: str = "archc") -> NoReturn:
     """Exit 2 for a mistake of usage that the command found: its usage line and the message."""
     parser(command, program).error(str(error))
@@ -231,6 +269,9 @@ def usage_error(command: Command, error: UsageError, program: str = "archc") -> 
 
 def _columns() -> int:
     """The width to fill: the terminal's (at most 100 columns), else 80, less argparse's margin."""
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return min(int(given), 100) - 2
     try:
         columns = os.get_terminal_size(sys.stdout.fileno()).columns
     except (OSError, ValueError, AttributeError):  # not a terminal, or a stream without a descriptor
@@ -265,6 +306,7 @@ def int_range(low: int | None = None, high: int | None = None) -> Converter:
             raise ValueError(f"{value} is not in the range {_range(low, high)}")
         return value
 
+    convert.range = _range(low, high)  # type: ignore[attr-defined]  # shown in the help
     return convert
 
 
@@ -276,10 +318,11 @@ def float_range(low: float, high: float) -> Converter:
             value = float(text)
         except ValueError:
             raise ValueError(f"'{text}' is not a valid number") from None
-        if not low <= value <= high:
+        if not low <= value <= high:  # nan too
             raise ValueError(f"{text} is not in the range {_range(low, high)}")
         return value
 
+    convert.range = _range(low, high)  # type: ignore[attr-defined]  # shown in the help
     return convert
 
 

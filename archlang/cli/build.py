@@ -27,12 +27,12 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 def _memory(value: str) -> int:
     """A size: bytes, or a number with a binary unit (512MiB, 16GiB, 1.5T)."""
     match = re.fullmatch(r"(\d+(?:\.\d*)?)\s*([kmgt]?)(?:i?b)?", value.strip().lower())
-    if not match or float(match[1]) * _UNITS[match[2]] < 1:
+    size = float(match[1]) * _UNITS[match[2]] if match else 0.0  # inf for 400 digits: refused before int()
+    if size < 1:
         raise ValueError(f"'{value}' is not a size such as 16GiB or 512MiB")
-    size = int(float(match[1]) * _UNITS[match[2]])
     if size > CEILING.max_memory:
         raise ValueError(f"'{value}' is more than the most it may be, {CEILING.max_memory:,} bytes")
-    return size
+    return int(size)
 
 
 def build_command(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .args import Command
+from .args import HELP, Command
 
 #: The variable that asks `archc` for a script or candidates instead of running a command.
 VARIABLE = "_ARCHC_COMPLETE"
@@ -57,17 +57,18 @@ complete --command archc --arguments '(_archc_completion)'
 """,
 }
 
-HELP = ("-h", "--help")
+
+def asked(environ: Mapping[str, str]) -> bool:
+    """Whether `environ` asks for a script or for candidates (any other value of the variable, or none, runs archc)."""
+    return environ.get(VARIABLE, "") in {"complete", *(f"{shell}_source" for shell in SCRIPTS)}
 
 
 def respond(environ: Mapping[str, str], commands: list[str], command: Callable[[str], Command]) -> str:
     """What archc prints for the completion variable in `environ`: a script,
     or the candidates (`commands`: the names; `command`: the declaration of one)."""
-    asked = environ.get(VARIABLE, "")
-    if asked.endswith("_source") and asked[: -len("_source")] in SCRIPTS:
-        return SCRIPTS[asked[: -len("_source")]]
-    if asked != "complete":
-        return ""
+    wanted = environ.get(VARIABLE, "")
+    if wanted != "complete":
+        return SCRIPTS.get(wanted.removesuffix("_source"), "")
     words = environ.get("COMP_WORDS", "").split(" ")
     try:
         index = int(environ.get("COMP_CWORD", ""))
@@ -81,7 +82,7 @@ def candidates(
     words: list[str], index: int, commands: list[str], command: Callable[[str], Command]
 ) -> list[str]:
     """The words that may stand at `words[index]` (the word being completed, perhaps begun)."""
-    if index < 1:
+    if not 1 <= index <= len(words):  # the word being completed is one of these, or the next
         return []
     current = words[index] if index < len(words) else ""
     if index == 1:
@@ -93,7 +94,8 @@ def candidates(
     previous = words[index - 1]
     takes = next((o for o in options if previous in o.flags and o.takes_value), None)
     if takes is not None:
-        return [choice for choice in takes.choices if choice.startswith(current)]
+        fold = str if takes.case_sensitive else str.casefold
+        return [choice for choice in takes.choices if fold(choice).startswith(fold(current))]
     if current.startswith("-"):
         return [flag for o in options for flag in o.flags if flag.startswith(current)] + [
             flag for flag in HELP if flag.startswith(current)
