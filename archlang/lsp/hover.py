@@ -25,7 +25,7 @@ from ..report import rf_text
 from ..source import Span
 from ..units import fmt_shape, short_count
 from .document import Document, Expansion, Point, output_of
-from .locate import Binding, binding, call_target, imported_file, innermost, path_at
+from .locate import Binding, answer_at, binding, call_target, imported_file, innermost
 
 #: Rows a hover lists before it sums up the rest ("and 20 more").
 MAX_ROWS = 12
@@ -41,15 +41,11 @@ class Hover:
 
 def hover(doc: Document, point: Point) -> Hover | None:
     """The hover at a point of the document, or None where there is nothing to say."""
-    if doc.module is None:
+    found = answer_at(doc, point, _Describe())
+    if found is None:
         return None
-    path = path_at(doc.module, point)
-    describe_node = _Describe()
-    for node in reversed(path):
-        text = describe_node.visit(node, doc, path)
-        if text:
-            return Hover(text, node.span)  # type: ignore[attr-defined]
-    return None
+    node, text = found
+    return Hover(text, node.span)  # type: ignore[attr-defined]
 
 
 class _Describe(Visitor):

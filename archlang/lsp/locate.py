@@ -44,6 +44,19 @@ def path_at(module: ir.Module, point: Point) -> list[Node]:
     return path
 
 
+def answer_at(doc: Document, point: Point, asker: Visitor) -> tuple[Node, Any] | None:
+    """The first answer `asker.visit(node, doc, path)` gives for the nodes whose span
+    holds `point`, innermost first (None or "" lets an enclosing node answer), and its node."""
+    if doc.module is None:
+        return None
+    path = path_at(doc.module, point)
+    for node in reversed(path):
+        answer = asker.visit(node, doc, path)
+        if answer:
+            return node, answer
+    return None
+
+
 def imported_file(doc: Document, node: ir.Import) -> Path | None:
     """The file an import names, if it exists: a module of the standard library, or a path next to the document."""
     if node.library:

@@ -19,7 +19,7 @@ from ..source import Source, Span, displayable
 from ..units import fmt_shape
 from .document import Document, Point, name_span, output_of
 from .hover import signature
-from .locate import binding, call_target, imported_file, path_at
+from .locate import answer_at, binding, call_target, imported_file
 
 #: The first character of a file: where going to an import lands.
 FILE_START = Span(1, 1, 1, 1, 0, 0)
@@ -38,15 +38,8 @@ class Location:
 
 def definition(doc: Document, point: Point) -> Location | None:
     """Where the name under the cursor is defined, or None."""
-    if doc.module is None:
-        return None
-    path = path_at(doc.module, point)
-    finder = _Definition()
-    for node in reversed(path):
-        found = finder.visit(node, doc, path)
-        if found is not None:
-            return found
-    return None
+    found = answer_at(doc, point, _Definition())
+    return found[1] if found else None
 
 
 class _Definition(Visitor):
