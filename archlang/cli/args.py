@@ -149,24 +149,26 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _converter(option: Option) -> Converter:
-    """argparse's `type` for an option: `convert`, with a refusal reported as argparse reports a bad value."""
-    convert = option.convert or str
+def _converter(convert: Converter | None, name: str) -> Converter:
+    """argparse's `type` for an option or argument called `name`: `convert`, with a
+    refusal reported as argparse reports a bad value."""
+    given = convert or str
 
     def run(text: str) -> Any:
         try:
-            return convert(text)
+            return given(text)
         except (UsageError, ValueError, OverflowError) as error:
             raise argparse.ArgumentTypeError(str(error.args[0] if error.args else error)) from None
 
-    run.__name__ = option.metavar or option.dest  # what argparse names in its own messages
+    run.__name__ = name  # what argparse names in its own messages
     return run
 
 
 def _help(option: Option) -> str:
     """The help of an option, then in brackets its default, the range of its values and whether it must be given."""
     notes = [f"default: {option.default}"] if option.show_default and option.default is not None else []
-    notes += [getattr(option.convert, "range", "")] if getattr(option.convert, "range", "") else []
+    values = getattr(option.convert, "range", "")  # int_range's and float_range's bounds
+    notes += [values] if values else []
     notes += ["required"] if option.required else []
     return (option.help + (f" [{'; '.join(notes)}]" if notes else "")).replace("%", "%%")
 
@@ -190,7 +192,7 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
         *option.flags,
         dest=option.dest,
         action="append" if option.repeat else "store",
-        type=_converter(option),
+        type=_converter(option.convert, option.metavar or option.dest),
         choices=choices or None,
         default=None if option.repeat else option.default,
         metavar=option.metavar or ("{" + ",".join(choices) + "}" if choices else None),
@@ -210,9 +212,7 @@ def parser(command: Command, program: str = "archc") -> argparse.ArgumentParser:
     )
     for argument in command.arguments:
         nargs = ("*" if argument.optional else "+") if argument.many else ("?" if argument.optional else None)
-        convert = _converter(
-            Option((), argument.dest, "", convert=argument.convert, metavar=argument.metavar)
-        )
+        convert = _converter(argument.convert, argument.metavar)
         made.add_argument(
             argument.dest, metavar=argument.metavar, nargs=nargs, type=convert, help=argument.help or None
         )
